@@ -1,0 +1,43 @@
+# SPDX-License-Identifier: GPL-2.0
+# saveoops: early-boot crash capture for Linux 6.12 (x86_64).
+#
+#   make demo    boot with crashkernel=, crash, show what the capture side read
+#   make check   build the kernel and run every test
+#
+# Builds live outside the repository, in $(SAVEOOPS_CACHE)
+# (default ~/.cache/saveoops): the unpacked base, the composed tree, the
+# object directory, ccache and the guest images.
+
+SHELL := /bin/bash
+PROVE_JOBS ?= 2
+E2E_TESTS ?= $(sort $(wildcard tests/e2e/*.t))
+
+.PHONY: all deps tree kernel initramfs check demo clean help
+
+all: kernel
+
+help:
+	@sed -n '3,10s/^# \{0,1\}//p' Makefile
+
+deps:
+	@harness/deps.sh
+
+tree: deps
+	@harness/compose.sh
+
+kernel: deps
+	@harness/build-kernel.sh
+
+initramfs: kernel
+	@harness/mkinitramfs.sh
+
+check: initramfs
+	prove -e bash -j$(PROVE_JOBS) $(E2E_TESTS)
+
+demo: initramfs
+	@harness/demo.sh
+
+# Drops the objects and guest images; keeps the unpacked base and ccache.
+clean:
+	@. harness/lib.sh && rm -rf "$$SAVEOOPS_BUILD" "$$SAVEOOPS_OUT" \
+		"$$SAVEOOPS_CACHE/kconfig" "$$SAVEOOPS_TREE" "$$SAVEOOPS_CACHE/tree.manifest"

@@ -1,0 +1,26 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Install what the build and the tests need, from Debian packages, if missing.
+set -euo pipefail
+
+packages=(
+	linux-source-6.12 build-essential bc bison flex libelf-dev libssl-dev
+	dwarves cpio xz-utils rsync kmod python3 perl ccache sparse
+	qemu-system-x86 busybox-static kexec-tools makedumpfile
+)
+
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+		missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "saveoops: missing packages: ${missing[*]}; run as root or install them" >&2
+	exit 1
+fi
+echo "saveoops: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

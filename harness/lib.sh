@@ -1,0 +1,53 @@
+# SPDX-License-Identifier: GPL-2.0
+# Common settings for the saveoops harness; sourced, never run.
+
+SAVEOOPS_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+SAVEOOPS_CACHE=${SAVEOOPS_CACHE:-${XDG_CACHE_HOME:-${HOME:-/var/tmp}/.cache}/saveoops}
+
+# The base: Debian's linux-source-6.12, unpacked once and never modified.
+SAVEOOPS_SRC_PKG=linux-source-6.12
+SAVEOOPS_SRC_TARBALL=/usr/src/linux-source-6.12.tar.xz
+SAVEOOPS_BASE=$SAVEOOPS_CACHE/base/linux-source-6.12
+# The composed tree (base + patches/series + new files) and its objects.
+SAVEOOPS_TREE=$SAVEOOPS_CACHE/tree
+SAVEOOPS_BUILD=${SAVEOOPS_BUILD:-$SAVEOOPS_CACHE/build}
+SAVEOOPS_BZIMAGE=$SAVEOOPS_BUILD/arch/x86/boot/bzImage
+# Guest artefacts shared by the tests of one run.
+SAVEOOPS_OUT=${SAVEOOPS_OUT:-$SAVEOOPS_CACHE/out}
+
+# The directories of this repository that hold new kernel files.
+SAVEOOPS_KERNEL_DIRS="arch block Documentation drivers fs include init kernel lib mm tools"
+
+die()
+{
+	echo "saveoops: $*" >&2
+	exit 1
+}
+
+note()
+{
+	echo "saveoops: $*" >&2
+}
+
+# pack_test DIR: DIR/test.sh becomes DIR/test.cpio, the cpio a guest boots
+# with appended: /test.sh for the first kernel and, in /boot/test.cpio, a copy
+# the first kernel hands on to the capture kernel.
+pack_test()
+{
+	local dir=$1
+
+	mkdir -p "$dir/root/boot"
+	cp "$dir/test.sh" "$dir/root/test.sh"
+	(cd "$dir/root" && echo test.sh | cpio -o -H newc -R 0:0 --quiet) \
+		> "$dir/root/boot/test.cpio"
+	(cd "$dir/root" && printf '%s\n' test.sh boot boot/test.cpio |
+		cpio -o -H newc -R 0:0 --quiet) > "$dir/test.cpio"
+}
+
+# guest_initrd DIR: the first kernel's initrd for the test packed in DIR.
+guest_initrd()
+{
+	cat "$SAVEOOPS_OUT/guest.cpio.gz" "$SAVEOOPS_OUT/boot.cpio" \
+		"$1/test.cpio" > "$1/initrd"
+	echo "$1/initrd"
+}

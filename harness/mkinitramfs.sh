@@ -1,0 +1,66 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Build the guest initramfs pieces into $SAVEOOPS_OUT:
+#   guest.cpio.gz  busybox-static, kexec, vmcore-dmesg, the guest /init;
+#                  the root of the first and of the capture kernel
+#   boot.cpio      /boot/bzImage and /boot/guest.cpio.gz, for kexec -p
+# A test appends its own cpio holding /test.sh (harness/testlib.sh).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+# Host binaries copied with the shared objects ldd names for them.
+DYNAMIC_BINS="/sbin/kexec /sbin/vmcore-dmesg"
+
+copy_with_libs()
+{
+	local root=$1 bin=$2 lib
+
+	install -D -m 755 "$bin" "$root$bin"
+	for lib in $(ldd "$bin" | grep -o '/[^ ]*'); do
+		[ -e "$root$lib" ] || install -D -m 755 "$(readlink -f "$lib")" "$root$lib"
+	done
+}
+
+make_root()
+{
+	local root=$1 applet bin
+
+	mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,boot,lib/saveoops}
+	install -m 755 /bin/busybox "$root/bin/busybox"
+	for applet in $("$root/bin/busybox" --list-full); do
+		[ -e "$root/$applet" ] || ln -s /bin/busybox "$root/$applet"
+	done
+	for bin in $DYNAMIC_BINS; do
+		copy_with_libs "$root" "$bin"
+	done
+	install -m 755 "$SAVEOOPS_TOP/harness/guest/init" "$root/init"
+	install -m 644 "$SAVEOOPS_TOP/harness/guest/guest.sh" "$root/lib/saveoops/guest.sh"
+}
+
+# newc archive of a directory, with stable order and owner.
+pack()
+{
+	(cd "$1" && find . -mindepth 1 | LC_ALL=C sort |
+		cpio -o -H newc -R 0:0 --quiet)
+}
+
+main()
+{
+	[ -f "$SAVEOOPS_BZIMAGE" ] || die "no kernel at $SAVEOOPS_BZIMAGE (make kernel)"
+	mkdir -p "$SAVEOOPS_OUT"
+	tmp=$(mktemp -d)
+	trap 'rm -rf "$tmp"' EXIT
+	make_root "$tmp/root"
+	pack "$tmp/root" | gzip -1 > "$SAVEOOPS_OUT/guest.cpio.gz"
+	# The kernel looks for an uncompressed cpio appended after a compressed
+	# one only at a 4-byte boundary; zeros in between are skipped.
+	truncate -s %512 "$SAVEOOPS_OUT/guest.cpio.gz"
+	mkdir -p "$tmp/boot/boot"
+	cp "$SAVEOOPS_BZIMAGE" "$tmp/boot/boot/bzImage"
+	cp "$SAVEOOPS_OUT/guest.cpio.gz" "$tmp/boot/boot/guest.cpio.gz"
+	pack "$tmp/boot" > "$SAVEOOPS_OUT/boot.cpio"
+	note "initramfs: guest.cpio.gz $(stat -c %s "$SAVEOOPS_OUT/guest.cpio.gz") bytes"
+}
+
+main "$@"

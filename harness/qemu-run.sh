@@ -1,0 +1,52 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Run one guest under QEMU/TCG until it powers off, reboots or times out.
+# Console (ttyS0) goes to --log, the guest's results (ttyS1) to --results.
+# Exit status: 0 when the guest reached the end of phase --expect-end and
+# reported no failure, 1 when it reported a failure, 2 when it never got there.
+#
+#   qemu-run.sh --kernel BZIMAGE --initrd FILE --log FILE --results FILE
+#               [--append CMDLINE] [--mem SIZE] [--smp N] [--timeout SECS]
+#               [--expect-end PHASE] [-- EXTRA-QEMU-ARGS...]
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+kernel=$SAVEOOPS_BZIMAGE initrd= log= results= append= mem=1G smp=2
+timeout_s=180 expect_end=first
+
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--kernel)	kernel=$2; shift 2 ;;
+	--initrd)	initrd=$2; shift 2 ;;
+	--log)		log=$2; shift 2 ;;
+	--results)	results=$2; shift 2 ;;
+	--append)	append=$2; shift 2 ;;
+	--mem)		mem=$2; shift 2 ;;
+	--smp)		smp=$2; shift 2 ;;
+	--timeout)	timeout_s=$2; shift 2 ;;
+	--expect-end)	expect_end=$2; shift 2 ;;
+	--)		shift; break ;;
+	*)		die "qemu-run.sh: unknown argument $1" ;;
+	esac
+done
+[ -n "$log" ] && [ -n "$results" ] || die "qemu-run.sh: --log and --results are required"
+
+rc=0
+timeout -k 10 "$timeout_s" qemu-system-x86_64 \
+	-machine pc -accel tcg -m "$mem" -smp "$smp" \
+	-display none -monitor none -no-reboot \
+	-serial "file:$log" -serial "file:$results" \
+	-kernel "$kernel" ${initrd:+-initrd "$initrd"} \
+	-append "console=ttyS0 panic=1 printk.time=1 $append" \
+	"$@" </dev/null || rc=$?
+
+sed -i 's/\r$//' "$log" "$results"
+if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
+	note "guest timed out after ${timeout_s}s (log: $log)"
+	exit 2
+fi
+[ $rc -eq 0 ] || { note "qemu exited with $rc (log: $log)"; exit 2; }
+grep -qx "SAVEOOPS-END $expect_end" "$results" || exit 2
+grep -q '^not ok' "$results" && exit 1
+exit 0

@@ -1,0 +1,183 @@
+# SPDX-License-Identifier: GPL-2.0
+# Library for the end-to-end tests (tests/e2e/*.t). A test writes the
+# guest's phase functions, boots, and asserts on what the guest reported
+# and on the console log. Output is TAP; the plan comes last.
+#
+#   . "$(dirname "$0")/../../harness/testlib.sh"
+#   guest_script <<'GUEST'
+#   phase_first() { check "..." test -e /proc/iomem; }
+#   GUEST
+#   boot_guest --mem 1G --append "crashkernel=256M"
+#   log_has "reservation" 'crashkernel reserved: .*(256 MB)'
+#   done_testing
+
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+TEST_NAME=$(basename "$0" .t)
+TEST_DIR=$SAVEOOPS_OUT/tests/$TEST_NAME
+TEST_LOG=$TEST_DIR/serial.log
+TEST_RESULTS=$TEST_DIR/results.txt
+_tap_count=0
+_tap_failed=0
+
+rm -rf "$TEST_DIR"
+mkdir -p "$TEST_DIR"
+
+tap()
+{
+	local verdict=$1
+
+	shift
+	_tap_count=$((_tap_count + 1))
+	if [ "$verdict" = ok ]; then
+		echo "ok $_tap_count - $*"
+	else
+		_tap_failed=$((_tap_failed + 1))
+		echo "not ok $_tap_count - $*"
+	fi
+}
+
+diag()
+{
+	echo "# $*"
+}
+
+# The guest's /test.sh, read from stdin.
+guest_script()
+{
+	cat > "$TEST_DIR/test.sh"
+	pack_test "$TEST_DIR"
+}
+
+# boot_guest [qemu-run.sh options]: one QEMU run; its guest results become
+# TAP lines here, and the run's own verdict one more.
+boot_guest()
+{
+	local rc=0 line
+
+	[ -f "$TEST_DIR/test.cpio" ] || guest_script < /dev/null
+	"$SAVEOOPS_TOP/harness/qemu-run.sh" --initrd "$(guest_initrd "$TEST_DIR")" \
+		--log "$TEST_LOG" --results "$TEST_RESULTS" "$@" || rc=$?
+	while IFS= read -r line; do
+		case "$line" in
+		"ok - "*)	tap ok "${line#ok - }" ;;
+		"not ok - "*)	tap "not ok" "${line#not ok - }" ;;
+		"#"*)		echo "$line" ;;
+		esac
+	done < "$TEST_RESULTS"
+	case $rc in
+	0|1)	tap ok "guest ran to the end" ;;
+	*)	tap "not ok" "guest ran to the end"
+		diag "console log tail ($TEST_LOG):"
+		tail -n 25 "$TEST_LOG" | sed 's/^/#   /' ;;
+	esac
+}
+
+# log_has DESCRIPTION EXTENDED-REGEX: the console log matches.
+log_has()
+{
+	if grep -Eq -- "$2" "$TEST_LOG"; then
+		tap ok "$1"
+	else
+		tap "not ok" "$1"
+		diag "  no console line matches /$2/"
+	fi
+}
+
+log_lacks()
+{
+	if grep -Eq -- "$2" "$TEST_LOG"; then
+		tap "not ok" "$1"
+		grep -E -- "$2" "$TEST_LOG" | head -3 | sed 's/^/#   found: /'
+	else
+		tap ok "$1"
+	fi
+}
+
+done_testing()
+{
+	echo "1..$_tap_count"
+	[ $_tap_failed -eq 0 ]
+}
+
+# The crash regions the guest reported with report_crash_regions, one per
+# line as SIZE@START, sizes in MiB, START in hex.
+crash_regions()
+{
+	local tag range start end
+
+	grep '^REGION ' "$TEST_RESULTS" | while read -r tag range; do
+		start=$((16#${range%-*}))
+		end=$((16#${range#*-}))
+		printf '%dM@0x%x\n' $(((end - start + 1) >> 20)) $start
+	done
+}
+
+# expect_regions DESCRIPTION [SIZE@WHERE...]: the guest's crash regions are
+# exactly these, WHERE being a start address, "low" (below 4 GiB) or "high".
+expect_regions()
+{
+	local desc=$1 got want=() r w start ok=1
+
+	shift
+	got=$(crash_regions)
+	if [ "$(echo -n "$got" | grep -c .)" -ne $# ]; then
+		ok=0
+	fi
+	for w in "$@"; do
+		r=$(echo "$got" | while IFS=@ read -r size at; do
+			[ "$size" = "${w%@*}" ] || continue
+			start=$((at))
+			case "${w#*@}" in
+			low)	[ $start -lt $((1 << 32)) ] ;;
+			high)	[ $start -ge $((1 << 32)) ] ;;
+			*)	[ $start -eq $((${w#*@})) ] ;;
+			esac && echo match
+		done)
+		[ -n "$r" ] || ok=0
+	done
+	if [ $ok -eq 1 ]; then
+		tap ok "$desc"
+	else
+		tap "not ok" "$desc"
+		diag "  want: ${*:-none}"
+		diag "  got:  $(echo $got)"
+	fi
+}
+
+# expect_crash_size DESCRIPTION BYTES: /sys/kernel/kexec_crash_size as reported.
+expect_crash_size()
+{
+	local got
+
+	got=$(sed -n 's/^CRASH_SIZE //p' "$TEST_RESULTS")
+	if [ "$got" = "$2" ]; then
+		tap ok "$1"
+	else
+		tap "not ok" "$1"
+		diag "  want $2, got '${got}'"
+	fi
+}
+
+# case_begin NAME: the next boot's logs go to their own directory.
+case_begin()
+{
+	mkdir -p "$TEST_DIR/$1"
+	TEST_LOG=$TEST_DIR/$1/serial.log
+	TEST_RESULTS=$TEST_DIR/$1/results.txt
+	diag "case $1"
+}
+
+# log_count DESCRIPTION N EXTENDED-REGEX: exactly N console lines match.
+log_count()
+{
+	local got
+
+	got=$(grep -Ec -- "$3" "$TEST_LOG")
+	if [ "$got" -eq "$2" ]; then
+		tap ok "$1"
+	else
+		tap "not ok" "$1"
+		diag "  want $2 lines matching /$3/, got $got"
+	fi
+}
