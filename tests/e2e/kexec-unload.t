@@ -11,8 +11,8 @@ load_unload()
 		--initrd="$(capture_initrd)" --command-line="$CAPTURE_CMDLINE"
 	check_eq "kexec_crash_loaded is 1 after kexec $load -p" 1 \
 		"$(cat /sys/kernel/kexec_crash_loaded)"
-	check "kexec $unload -p -u unloads" kexec $unload -p -u
-	check_eq "kexec_crash_loaded is 0 after kexec $unload -p -u" 0 \
+	check "kexec ${unload:+$unload }-p -u unloads" kexec $unload -p -u
+	check_eq "kexec_crash_loaded is 0 after kexec ${unload:+$unload }-p -u" 0 \
 		"$(cat /sys/kernel/kexec_crash_loaded)"
 }
 
