@@ -10,7 +10,7 @@
 
 SHELL := /bin/bash
 PROVE_JOBS ?= 2
-E2E_TESTS ?= $(sort $(wildcard tests/e2e/*.t))
+TESTS ?= $(sort $(wildcard tests/host/*.t)) $(sort $(wildcard tests/e2e/*.t))
 
 .PHONY: all deps tree kernel initramfs check demo clean help
 
@@ -32,7 +32,7 @@ initramfs: kernel
 	@harness/mkinitramfs.sh
 
 check: initramfs
-	prove -e bash -j$(PROVE_JOBS) $(E2E_TESTS)
+	prove -e bash -j$(PROVE_JOBS) $(TESTS)
 
 demo: initramfs
 	@harness/demo.sh

@@ -4,7 +4,10 @@
 # Configure and build the composed tree: tinyconfig plus the fragment(s),
 # bzImage compiled through ccache into an object directory outside the repo.
 #
-#   build-kernel.sh [FRAGMENT...]     default: config/qemu-x86_64.config
+#   build-kernel.sh [--config-only] [FRAGMENT...]
+#
+# Default fragment: config/qemu-x86_64.config. --config-only stops after
+# generating and checking the config, without installing it or building.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -32,6 +35,7 @@ make_config()
 		"$scratch/.config" "$@" >/dev/null
 	kmake "$scratch" olddefconfig >/dev/null
 	check_config "$scratch/.config" "$@"
+	[ "$config_only" = 0 ] || return 0
 	cmp -s "$scratch/.config" "$SAVEOOPS_BUILD/.config" ||
 		cp "$scratch/.config" "$SAVEOOPS_BUILD/.config"
 }
@@ -59,15 +63,23 @@ check_config()
 	[ $bad -eq 0 ] || die "config fragment not applied; fix its dependencies"
 }
 
+config_only=0
+
 main()
 {
-	local frags=("$@") version
+	local frags version
 
+	if [ "${1:-}" = --config-only ]; then
+		config_only=1
+		shift
+	fi
+	frags=("$@")
 	[ ${#frags[@]} -gt 0 ] || frags=("$SAVEOOPS_TOP/config/qemu-x86_64.config")
 	"$SAVEOOPS_TOP/harness/compose.sh"
 	version=$(dpkg-query -W -f='${Version}' "$SAVEOOPS_SRC_PKG" 2>/dev/null || echo unknown)
 	note "base: $SAVEOOPS_SRC_PKG $version, Linux $(make -s -C "$SAVEOOPS_TREE" kernelversion)"
 	make_config "${frags[@]}"
+	[ "$config_only" = 0 ] || return 0
 	kmake "$SAVEOOPS_BUILD" bzImage
 	note "built $SAVEOOPS_BZIMAGE ($(stat -c %s "$SAVEOOPS_BZIMAGE") bytes)"
 }
