@@ -10,29 +10,37 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
+# The base is unpacked again, and the tree made anew, when Debian ships a
+# new linux-source-6.12.
 unpack_base()
 {
-	[ -f "$SAVEOOPS_BASE/Makefile" ] && return
+	local stamp=$SAVEOOPS_CACHE/base.version version
+
+	version=$(base_version)
+	[ -f "$SAVEOOPS_BASE/Makefile" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$version" ] &&
+		return
 	[ -f "$SAVEOOPS_SRC_TARBALL" ] || die "$SAVEOOPS_SRC_TARBALL missing (make deps)"
-	note "unpacking $SAVEOOPS_SRC_TARBALL"
+	note "unpacking $SAVEOOPS_SRC_TARBALL ($version)"
+	rm -rf "$SAVEOOPS_CACHE/base" "$SAVEOOPS_TREE" "$SAVEOOPS_CACHE/tree.manifest"
 	rm -rf "$SAVEOOPS_CACHE/base.tmp"
 	mkdir -p "$SAVEOOPS_CACHE/base.tmp"
 	tar -C "$SAVEOOPS_CACHE/base.tmp" -xf "$SAVEOOPS_SRC_TARBALL"
 	mkdir -p "$(dirname "$SAVEOOPS_BASE")"
 	mv "$SAVEOOPS_CACHE/base.tmp/linux-source-6.12" "$SAVEOOPS_BASE"
 	rmdir "$SAVEOOPS_CACHE/base.tmp"
-	chmod -R a-w "$SAVEOOPS_BASE"
+	echo "$version" > "$stamp"
 }
 
-# Hard links make the first copy cheap; rsync below replaces files by rename,
-# so the base is never written through a link.
+# Hard links make the first copy cheap. The tree's files are only ever
+# replaced by rename (rsync, cp --remove-destination), never written in
+# place, so the base is not written through a link.
 init_tree()
 {
 	[ -f "$SAVEOOPS_TREE/Makefile" ] && return
 	note "creating the composed tree"
-	rm -rf "$SAVEOOPS_TREE"
-	cp -al "$SAVEOOPS_BASE" "$SAVEOOPS_TREE"
-	chmod -R u+w "$SAVEOOPS_TREE"
+	rm -rf "$SAVEOOPS_TREE" "$SAVEOOPS_TREE.tmp" "$SAVEOOPS_CACHE/tree.manifest"
+	cp -al "$SAVEOOPS_BASE" "$SAVEOOPS_TREE.tmp"
+	mv "$SAVEOOPS_TREE.tmp" "$SAVEOOPS_TREE"
 }
 
 patched_paths()
@@ -75,7 +83,7 @@ stage_tree()
 	done < <(patched_paths)
 
 	while read -r p; do
-		patch -s -p1 -N -d "$stage" --no-backup-if-mismatch \
+		patch -s -p1 -N -E --fuzz=0 -d "$stage" --no-backup-if-mismatch \
 			< "$SAVEOOPS_TOP/patches/$p" ||
 			die "patches/$p does not apply to $SAVEOOPS_SRC_PKG"
 	done < <(series)
@@ -83,33 +91,61 @@ stage_tree()
 	(cd "$SAVEOOPS_TOP" && new_files | cpio -pdm --quiet "$stage")
 }
 
-# Files composed last time but not this time go back to their base content.
+# The manifest lists every path composed: new files and patched files,
+# including those a patch deletes. A path in the last manifest but not in
+# this one goes back to its base content (or away, if the base lacks it).
+write_manifest()
+{
+	{
+		(cd "$stage" && find . -type f | sed 's|^\./||')
+		patched_paths
+	} | sort -u > "$1"
+}
+
 restore_dropped()
 {
-	local stage=$1 manifest=$SAVEOOPS_CACHE/tree.manifest p
+	local old=$1 new=$2 p
 
-	[ -f "$manifest" ] || return 0
-	while read -r p; do
-		[ -e "$stage/$p" ] && continue
+	[ -f "$old" ] || return 0
+	comm -23 "$old" "$new" | while read -r p; do
 		if [ -f "$SAVEOOPS_BASE/$p" ]; then
+			mkdir -p "$(dirname "$SAVEOOPS_TREE/$p")"
 			cp --remove-destination "$SAVEOOPS_BASE/$p" "$SAVEOOPS_TREE/$p"
 		else
 			rm -f "$SAVEOOPS_TREE/$p"
 		fi
-	done < "$manifest"
+	done
+}
+
+# Files the series deletes are patched paths missing from the stage.
+remove_deleted()
+{
+	local p
+
+	patched_paths | while read -r p; do
+		[ -e "$stage/$p" ] || rm -f "$SAVEOOPS_TREE/$p"
+	done
 }
 
 main()
 {
 	unpack_base
 	init_tree
-	stage=$(mktemp -d "$SAVEOOPS_CACHE/stage.XXXXXX")
-	trap 'rm -rf "$stage"' EXIT
+	stage=$(mktemp -d)
+	trap 'rm -rf "$stage" "$stage.manifest"' EXIT
 	stage_tree "$stage"
-	restore_dropped "$stage"
+	write_manifest "$stage.manifest"
+	restore_dropped "$SAVEOOPS_CACHE/tree.manifest" "$stage.manifest"
+	remove_deleted
 	rsync -rc "$stage/" "$SAVEOOPS_TREE/"
-	(cd "$stage" && find . -type f | sed 's|^\./||' | sort) > "$SAVEOOPS_CACHE/tree.manifest"
+	mv "$stage.manifest" "$SAVEOOPS_CACHE/tree.manifest"
 	note "tree: $(series | wc -l) patches, $(wc -l < "$SAVEOOPS_CACHE/tree.manifest") files composed"
+}
+
+base_version()
+{
+	dpkg-query -W -f='${Version}' "$SAVEOOPS_SRC_PKG" 2>/dev/null ||
+		stat -c %Y "$SAVEOOPS_SRC_TARBALL"
 }
 
 main "$@"

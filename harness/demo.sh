@@ -37,7 +37,7 @@ rc=0
 	--log "$dir/serial.log" --results "$dir/results.txt" || rc=$?
 
 echo "== first kernel (console)"
-grep -E 'crashkernel reserved|sysrq: Trigger|Kernel panic' "$dir/serial.log" | head -n 5
+grep -E "crashkernel reserved|sysrq: Trigger|Kernel panic" "$dir/serial.log" | head -n 5 || true
 sed -n 's/^DEMO //p' "$dir/results.txt"
 echo "== the first kernel's log, read from /proc/vmcore by vmcore-dmesg in the capture kernel"
 sed -n 's/^LOG //p' "$dir/results.txt"

@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-	linux-source-6.12 build-essential bc bison flex libelf-dev libssl-dev
+	linux-source-6.12 make build-essential bc bison flex libelf-dev libssl-dev
 	dwarves cpio xz-utils rsync kmod python3 perl ccache sparse
 	qemu-system-x86 busybox-static kexec-tools makedumpfile
 )

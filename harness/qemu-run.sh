@@ -41,6 +41,7 @@ timeout -k 10 "$timeout_s" qemu-system-x86_64 \
 	-append "console=ttyS0 panic=1 printk.time=1 $append" \
 	"$@" </dev/null || rc=$?
 
+touch "$log" "$results"
 sed -i 's/\r$//' "$log" "$results"
 if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
 	note "guest timed out after ${timeout_s}s (log: $log)"

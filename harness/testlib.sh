@@ -13,7 +13,7 @@
 
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-TEST_NAME=$(basename "$0" .t)
+TEST_NAME=$(basename "$(dirname "$0")")-$(basename "$0" .t)
 TEST_DIR=$SAVEOOPS_OUT/tests/$TEST_NAME
 TEST_LOG=$TEST_DIR/serial.log
 TEST_RESULTS=$TEST_DIR/results.txt

@@ -19,7 +19,7 @@ load_unload()
 phase_first()
 {
 	load_unload -s ""
-	load_unload -c ""
+	load_unload -c -c
 	load_unload -s -s
 }
 GUEST
