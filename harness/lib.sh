@@ -44,10 +44,34 @@ pack_test()
 		cpio -o -H newc -R 0:0 --quiet) > "$dir/test.cpio"
 }
 
-# guest_initrd DIR: the first kernel's initrd for the test packed in DIR.
+# guest_initrd DIR [PAYLOAD]: the first kernel's initrd for the test packed
+# in DIR, with an early crash payload cpio ahead of it if given.
 guest_initrd()
 {
-	cat "$SAVEOOPS_OUT/guest.cpio.gz" "$SAVEOOPS_OUT/boot.cpio" \
+	cat ${2:+"$2"} "$SAVEOOPS_OUT/guest.cpio.gz" "$SAVEOOPS_OUT/boot.cpio" \
 		"$1/test.cpio" > "$1/initrd"
 	echo "$1/initrd"
+}
+
+# capture_initrd DIR: the capture kernel's initrd for the test packed in DIR.
+capture_initrd()
+{
+	cat "$SAVEOOPS_OUT/guest.cpio.gz" "$1/root/boot/test.cpio" > "$1/capture-initrd"
+	echo "$1/capture-initrd"
+}
+
+# pack_payload OUT KERNEL [INITRD [CMDLINE]]: the uncompressed cpio the early
+# loader looks for, kernel/kdump/{vmlinuz,initrd,cmdline}; an empty INITRD
+# or CMDLINE leaves that member out.
+pack_payload()
+{
+	local out=$1 dir
+
+	dir=$(mktemp -d)
+	mkdir -p "$dir/kernel/kdump"
+	cp "$2" "$dir/kernel/kdump/vmlinuz"
+	[ -z "${3:-}" ] || cp "$3" "$dir/kernel/kdump/initrd"
+	[ -z "${4:-}" ] || printf '%s\n' "$4" > "$dir/kernel/kdump/cmdline"
+	(cd "$dir" && find kernel | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) > "$out"
+	rm -rf "$dir"
 }

@@ -49,14 +49,20 @@ guest_script()
 	pack_test "$TEST_DIR"
 }
 
-# boot_guest [qemu-run.sh options]: one QEMU run; its guest results become
+# boot_guest [--payload CPIO] [qemu-run.sh options]: one QEMU run, with an
+# early crash payload ahead of the initrd if given; its guest results become
 # TAP lines here, and the run's own verdict one more.
 boot_guest()
 {
-	local rc=0 line
+	local rc=0 line payload=
 
+	if [ "${1:-}" = --payload ]; then
+		payload=$2
+		shift 2
+	fi
 	[ -f "$TEST_DIR/test.cpio" ] || guest_script < /dev/null
-	"$SAVEOOPS_TOP/harness/qemu-run.sh" --initrd "$(guest_initrd "$TEST_DIR")" \
+	"$SAVEOOPS_TOP/harness/qemu-run.sh" \
+		--initrd "$(guest_initrd "$TEST_DIR" "$payload")" \
 		--log "$TEST_LOG" --results "$TEST_RESULTS" "$@" || rc=$?
 	while IFS= read -r line; do
 		case "$line" in

@@ -1,0 +1,64 @@
+#!/bin/bash
+# The kernel arms kdump itself from a payload cpio ahead of the initrd: the
+# crash kernel is loaded before /init runs, a crash in userspace is captured
+# and the capture kernel gets the payload's command line, or the default one
+# with this boot's console. crash_early_load=off and a missing crashkernel=
+# leave the system unarmed but booting.
+. "$(dirname "$0")/../../harness/testlib.sh"
+
+guest_script <<'GUEST'
+phase_first()
+{
+	check_eq "kexec_crash_loaded is ${EXPECT_LOADED:-1} when /init starts" \
+		"${EXPECT_LOADED:-1}" "$(cat /sys/kernel/kexec_crash_loaded)"
+	[ "${EXPECT_LOADED:-1}" = 1 ] || return 0
+	echo "saveoops-test: marker written before the crash" > /dev/kmsg
+	crash_now
+}
+
+phase_capture()
+{
+	cat /proc/cmdline > $RESULTS
+	vmcore-dmesg /proc/vmcore > /tmp/vmcore-dmesg.txt 2>&1
+	check "the vmcore log has the sysrq crash line" \
+		grep -q 'sysrq: Trigger a crash' /tmp/vmcore-dmesg.txt
+	check "the vmcore log has the marker from /dev/kmsg" \
+		grep -q 'saveoops-test: marker written before the crash' /tmp/vmcore-dmesg.txt
+	check "the vmcore log has the armed line" \
+		grep -q 'crash_early: armed in start_kernel' /tmp/vmcore-dmesg.txt
+}
+GUEST
+capture=$(capture_initrd "$TEST_DIR")
+armed='crash_early: armed in start_kernel: vmlinuz [0-9]+ KiB, initrd [0-9]+ KiB'
+
+case_begin payload-cmdline
+pack_payload "$TEST_DIR/payload.cpio" "$SAVEOOPS_BZIMAGE" "$capture" \
+	"console=ttyS0 irqpoll nr_cpus=1 reset_devices panic=1 saveoops.from_payload"
+boot_guest --payload "$TEST_DIR/payload.cpio" --append "crashkernel=256M" \
+	--expect-end capture
+log_has "payload-cmdline: one armed line" "$armed, cmdline from payload, in \[mem 0x[0-9a-f]+-0x[0-9a-f]+\], took [0-9]+ us"
+log_has "payload-cmdline: capture kernel got the payload's command line" \
+	'Command line: elfcorehdr=0x[0-9a-f]+ console=ttyS0 irqpoll nr_cpus=1 reset_devices panic=1 saveoops.from_payload$'
+
+case_begin default-cmdline
+pack_payload "$TEST_DIR/payload-nocmdline.cpio" "$SAVEOOPS_BZIMAGE" "$capture"
+boot_guest --payload "$TEST_DIR/payload-nocmdline.cpio" --append "crashkernel=256M" \
+	--expect-end capture
+log_has "default-cmdline: armed with the default command line" "$armed, cmdline default"
+log_has "default-cmdline: capture kernel got the default and this boot's console" \
+	'Command line: elfcorehdr=0x[0-9a-f]+ irqpoll nr_cpus=1 reset_devices panic=10 console=ttyS0$'
+
+case_begin off
+boot_guest --payload "$TEST_DIR/payload.cpio" \
+	--append "crashkernel=256M crash_early_load=off saveoops.EXPECT_LOADED=0"
+log_count "off: says it is off" 1 'crash_early: not armed: crash_early_load=off'
+
+case_begin no-reservation
+boot_guest --payload "$TEST_DIR/payload.cpio" --append "saveoops.EXPECT_LOADED=0"
+log_count "no-reservation: says why" 1 \
+	'crash_early: not armed: kernel/kdump/vmlinuz found but no crashkernel= memory reserved'
+
+case_begin no-payload
+boot_guest --append "crashkernel=256M saveoops.EXPECT_LOADED=0"
+log_lacks "no-payload: the loader stays silent" 'crash_early'
+done_testing
