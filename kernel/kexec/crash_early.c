@@ -194,12 +194,10 @@ static void * __init crash_early_copy(const void *src, size_t len,
 	if (ret)
 		goto out_refused;
 
+	/* vmalloc() reports its own failure. */
 	buf = vmalloc(len);
-	if (!buf) {
-		pr_err("not armed: no memory to copy %s%s (%zu KiB)\n",
-		       CRASH_EARLY_DIR, name, len >> 10);
+	if (!buf)
 		return ERR_PTR(-ENOMEM);
-	}
 	memcpy(buf, src, len);
 
 	ret = security_kernel_post_load_data(buf, len, id, description);
@@ -298,14 +296,14 @@ static int __init crash_early_arm(const struct crash_early_payload *p)
 }
 
 /**
- * crash_early_load - load the crash kernel found in the initrd
+ * crash_early_init - load the crash kernel found in the initrd
  *
  * Called once from start_kernel() when memory management, interrupts and
  * the LSMs are up and no initcall has run. Never fails the boot.
  *
  * Context: start_kernel(), single CPU, interrupts enabled.
  */
-void __init crash_early_load(void)
+void __init crash_early_init(void)
 {
 	struct crash_early_payload p = {};
 	u64 start = local_clock();

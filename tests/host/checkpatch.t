@@ -1,0 +1,30 @@
+#!/bin/bash
+# Every patch in the series and every new kernel source file is clean under
+# checkpatch.pl --strict of the base.
+. "$(dirname "$0")/../../harness/testlib.sh"
+
+checkpatch=$SAVEOOPS_BASE/scripts/checkpatch.pl
+[ -f "$checkpatch" ] || "$SAVEOOPS_TOP/harness/compose.sh" 2>/dev/null
+
+run()
+{
+	local desc=$1 out
+
+	shift
+	if out=$(perl "$checkpatch" --strict -q "$@" 2>&1); then
+		tap ok "$desc"
+	else
+		tap "not ok" "$desc"
+		echo "$out" | head -30 | sed 's/^/#   /'
+	fi
+}
+
+while read -r p; do
+	run "checkpatch --strict: patches/$p" --mailback "$SAVEOOPS_TOP/patches/$p"
+done < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$SAVEOOPS_TOP/patches/series")
+
+while read -r f; do
+	run "checkpatch --strict: $f" --no-tree -f "$SAVEOOPS_TOP/$f"
+done < <(cd "$SAVEOOPS_TOP" && git ls-files --cached --others --exclude-standard \
+	'kernel/*.[ch]' 'arch/*.[ch]' 'include/*.h' 'lib/*.[ch]' 'init/*.[ch]')
+done_testing
