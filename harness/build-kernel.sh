@@ -40,27 +40,34 @@ make_config()
 		cp "$scratch/.config" "$SAVEOOPS_BUILD/.config"
 }
 
+# Each symbol's value from the last fragment that sets it, as
+# merge_config.sh applies them, must be what olddefconfig kept.
 check_config()
 {
-	local config=$1 frag line sym bad=0
+	local config=$1 line sym bad=0
 
 	shift
-	for frag in "$@"; do
-		while read -r line; do
-			case "$line" in
-			CONFIG_*=*)
-				grep -qxF -- "$line" "$config" && continue ;;
-			"# CONFIG_"*" is not set")
-				sym=${line#\# }; sym=${sym%% *}
-				grep -q "^$sym=" "$config" || continue ;;
-			*)
-				continue ;;
-			esac
-			echo "saveoops: $(basename "$frag"): '$line' did not survive olddefconfig" >&2
-			bad=1
-		done < "$frag"
-	done
+	while read -r line; do
+		case "$line" in
+		CONFIG_*=*)
+			grep -qxF -- "$line" "$config" && continue ;;
+		"# CONFIG_"*" is not set")
+			sym=${line#\# }; sym=${sym%% *}
+			grep -q "^$sym=" "$config" || continue ;;
+		esac
+		echo "saveoops: '$line' did not survive olddefconfig" >&2
+		bad=1
+	done < <(effective_settings "$@")
 	[ $bad -eq 0 ] || die "config fragment not applied; fix its dependencies"
+}
+
+effective_settings()
+{
+	sed -n -e 's/^\(CONFIG_[A-Za-z0-9_]*\)=.*/\1 &/p' \
+		-e 's/^# \(CONFIG_[A-Za-z0-9_]*\) is not set$/\1 &/p' "$@" |
+		awk '{ sym = $1; sub(/^[^ ]* /, ""); last[sym] = $0; order[sym] = NR }
+		     END { for (s in last) print order[s], last[s] }' |
+		sort -n | cut -d' ' -f2-
 }
 
 config_only=0

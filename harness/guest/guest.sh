@@ -85,3 +85,23 @@ report_crash_regions()
 	done
 	echo "CRASH_SIZE $(cat /sys/kernel/kexec_crash_size)" > $RESULTS
 }
+
+MARKER="saveoops-test: marker written before the crash"
+
+# A line in the first kernel's log for the capture side to find.
+write_marker()
+{
+	echo "$MARKER" > /dev/kmsg
+}
+
+# The capture side's common checks: vmcore-dmesg reads /proc/vmcore into
+# /tmp/vmcore-dmesg.txt, which has the sysrq crash line and the marker.
+check_vmcore_log()
+{
+	check "vmcore-dmesg reads /proc/vmcore" \
+		sh -c 'vmcore-dmesg /proc/vmcore > /tmp/vmcore-dmesg.txt'
+	check "the vmcore log has the sysrq crash line" \
+		grep -q 'sysrq: Trigger a crash' /tmp/vmcore-dmesg.txt
+	check "the vmcore log has the marker from /dev/kmsg" \
+		grep -qF "$MARKER" /tmp/vmcore-dmesg.txt
+}

@@ -12,18 +12,14 @@ phase_first()
 	check_eq "kexec_crash_loaded is ${EXPECT_LOADED:-1} when /init starts" \
 		"${EXPECT_LOADED:-1}" "$(cat /sys/kernel/kexec_crash_loaded)"
 	[ "${EXPECT_LOADED:-1}" = 1 ] || return 0
-	echo "saveoops-test: marker written before the crash" > /dev/kmsg
+	write_marker
 	crash_now
 }
 
 phase_capture()
 {
 	cat /proc/cmdline > $RESULTS
-	vmcore-dmesg /proc/vmcore > /tmp/vmcore-dmesg.txt 2>&1
-	check "the vmcore log has the sysrq crash line" \
-		grep -q 'sysrq: Trigger a crash' /tmp/vmcore-dmesg.txt
-	check "the vmcore log has the marker from /dev/kmsg" \
-		grep -q 'saveoops-test: marker written before the crash' /tmp/vmcore-dmesg.txt
+	check_vmcore_log
 	check "the vmcore log has the armed line" \
 		grep -q 'crash_early: armed in start_kernel' /tmp/vmcore-dmesg.txt
 }

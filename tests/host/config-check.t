@@ -1,6 +1,7 @@
 #!/bin/bash
 # build-kernel.sh refuses a config fragment whose options olddefconfig drops,
-# and names them; the real fragment passes.
+# and names them; a later fragment overrides an earlier one; the real
+# fragment passes.
 . "$(dirname "$0")/../../harness/testlib.sh"
 
 frag=$TEST_DIR/bad.config
@@ -23,6 +24,17 @@ for opt in CONFIG_KEXEC_BZIMAGE_VERIFY_SIG=y CONFIG_SAVEOOPS_NO_SUCH_OPTION=y; d
 		sed 's/^/#   /' "$TEST_DIR/bad.out"
 	fi
 done
+
+# A later fragment may turn off what an earlier one turned on.
+printf '# CONFIG_CRASH_EARLY_LOAD is not set\n' > "$TEST_DIR/off.config"
+rc=0
+"$SAVEOOPS_TOP/harness/build-kernel.sh" --config-only \
+	"$SAVEOOPS_TOP/config/qemu-x86_64.config" "$TEST_DIR/off.config" \
+	> "$TEST_DIR/off.out" 2>&1 || rc=$?
+[ $rc -eq 0 ] && tap ok "a later fragment overrides an earlier one" || {
+	tap "not ok" "a later fragment overrides an earlier one"
+	sed 's/^/#   /' "$TEST_DIR/off.out"
+}
 
 rc=0
 "$SAVEOOPS_TOP/harness/build-kernel.sh" --config-only > "$TEST_DIR/good.out" 2>&1 || rc=$?
