@@ -83,7 +83,7 @@ main()
 	frags=("$@")
 	[ ${#frags[@]} -gt 0 ] || frags=("$SAVEOOPS_TOP/config/qemu-x86_64.config")
 	"$SAVEOOPS_TOP/harness/compose.sh"
-	version=$(dpkg-query -W -f='${Version}' "$SAVEOOPS_SRC_PKG" 2>/dev/null || echo unknown)
+	version=$(cat "$SAVEOOPS_CACHE/base.version")
 	note "base: $SAVEOOPS_SRC_PKG $version, Linux $(make -s -C "$SAVEOOPS_TREE" kernelversion)"
 	make_config "${frags[@]}"
 	[ "$config_only" = 0 ] || return 0

@@ -247,7 +247,6 @@ static const char * __init crash_early_reason(int err)
 		return "the kernel is not a bzImage the kexec loader accepts";
 	case -EADDRNOTAVAIL:
 	case -ENOMEM:
-	case -E2BIG:
 		return "it does not fit in the crashkernel= reservation";
 	case -EKEYREJECTED:
 	case -EPERM:
