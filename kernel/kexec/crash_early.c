@@ -7,26 +7,32 @@
  * kdump normally arms when userspace runs kexec -p, seconds into boot; a
  * panic before that is lost. Here the kernel loads the crash kernel itself,
  * at the end of start_kernel(), through the same kexec_file code the system
- * call uses, from a payload the boot loader placed in an uncompressed cpio
- * ahead of the initramfs, as the early microcode loader expects its blobs:
+ * call uses. The payload is either built into the kernel image
+ * (CONFIG_CRASH_EARLY_BUILTIN) or placed by the boot loader in an
+ * uncompressed cpio ahead of the initramfs, as the early microcode loader
+ * expects its blobs:
  *
  *   kernel/kdump/vmlinuz	the crash kernel, a bzImage (required)
  *   kernel/kdump/initrd	its initramfs (optional)
  *   kernel/kdump/cmdline	its command line, text (optional)
  *
- * Without a command line the crash kernel gets crash_early_default_cmdline
- * and the console= options of this boot. A later kexec_file_load(2) or
- * kexec_load(2) with KEXEC_ON_CRASH replaces the image, as it replaces any
- * loaded crash kernel. Nothing here may stop the boot: on any problem one
- * line says why and the system boots unarmed.
+ * A built-in payload wins over one in the initrd. Without a command line the
+ * crash kernel gets a default one and the console= options of this boot.
+ *
+ * A built-in payload is part of the kernel image and needs no further
+ * check. A payload from the initrd is held to the kexec_file_load(2)
+ * policy; when that policy requires a signature, which can only be checked
+ * once the keyrings are loaded, loading waits for late_initcall_sync.
+ *
+ * A later kexec_file_load(2) or kexec_load(2) with KEXEC_ON_CRASH replaces
+ * the image, as it replaces any loaded crash kernel. Nothing here may stop
+ * the boot: on any problem one line says why and the system boots unarmed.
  */
 
 #define pr_fmt(fmt) "crash_early: " fmt
 
 #include <linux/crash_core.h>
 #include <linux/crash_dump.h>
-#include <linux/ctype.h>
-#include <linux/earlycpio.h>
 #include <linux/init.h>
 #include <linux/initrd.h>
 #include <linux/kexec.h>
@@ -40,11 +46,7 @@
 
 #include <asm/setup.h>
 
-#define CRASH_EARLY_DIR		"kernel/kdump/"
-
-/* What the crash kernel needs to boot into a crashed machine and save it. */
-static const char crash_early_default_cmdline[] __initconst =
-	"irqpoll nr_cpus=1 reset_devices panic=10";
+#include "crash_early.h"
 
 static bool crash_early_enabled __initdata = true;
 
@@ -57,140 +59,94 @@ static int __init crash_early_setup(char *arg)
 }
 early_param("crash_early_load", crash_early_setup);
 
-/* A payload as found, pointing into the initrd; nothing is owned. */
-struct crash_early_payload {
-	const void *kernel;
-	size_t kernel_len;
-	const void *initrd;
-	size_t initrd_len;
-	const char *cmdline;
-	size_t cmdline_len;
-};
+/* A payload waiting for the keyrings, see crash_early_load_deferred(). */
+static struct kexec_file_bufs crash_early_deferred __initdata;
 
-static void __init crash_early_take_member(struct crash_early_payload *p,
-					   const struct cpio_data *cd)
+/* For the armed line: where the payload came from, whose command line. */
+static const char *crash_early_source __initdata;
+static const char *crash_early_cmdline_source __initdata;
+
+#ifdef CONFIG_CRASH_EARLY_BUILTIN
+extern const u8 crash_early_builtin_kernel[];
+extern const u8 crash_early_builtin_kernel_end[];
+extern const u8 crash_early_builtin_initrd[];
+extern const u8 crash_early_builtin_initrd_end[];
+
+static bool __init crash_early_find_builtin(struct crash_early_payload *p)
 {
-	if (!strcmp(cd->name, "vmlinuz")) {
-		p->kernel = cd->data;
-		p->kernel_len = cd->size;
-	} else if (!strcmp(cd->name, "initrd")) {
-		p->initrd = cd->data;
-		p->initrd_len = cd->size;
-	} else if (!strcmp(cd->name, "cmdline")) {
-		p->cmdline = cd->data;
-		p->cmdline_len = cd->size;
-	} else {
-		pr_warn("ignoring unknown payload member %s%s\n",
-			CRASH_EARLY_DIR, cd->name);
+	static const char cmdline[] __initconst =
+		CONFIG_CRASH_EARLY_BUILTIN_CMDLINE;
+
+	p->kernel = crash_early_builtin_kernel;
+	p->kernel_len = crash_early_builtin_kernel_end -
+			crash_early_builtin_kernel;
+	p->initrd_len = crash_early_builtin_initrd_end -
+			crash_early_builtin_initrd;
+	if (p->initrd_len)
+		p->initrd = crash_early_builtin_initrd;
+	if (cmdline[0]) {
+		p->cmdline = cmdline;
+		p->cmdline_len = strlen(cmdline);
 	}
+	return true;
 }
-
-/* Return: true if the initrd holds a crash kernel. */
-static bool __init crash_early_find_in_initrd(struct crash_early_payload *p)
+#else
+static bool __init crash_early_find_builtin(struct crash_early_payload *p)
 {
-	void *data = (void *)initrd_start;
-	size_t len = initrd_end - initrd_start;
-	struct cpio_data cd;
-	long next;
+	return false;
+}
+#endif
+
+/* Return: true if the initrd holds a usable payload, after saying why not. */
+static bool __init crash_early_find_in_initrd(struct crash_early_payload *p,
+					      bool have_builtin)
+{
+	struct crash_early_payload found = {};
+	size_t bad_off;
+	int ret;
 
 	if (!IS_ENABLED(CONFIG_BLK_DEV_INITRD) || !initrd_start)
 		return false;
 
-	for (;;) {
-		cd = find_cpio_data(CRASH_EARLY_DIR, data, len, &next);
-		if (!cd.data)
-			break;
-		crash_early_take_member(p, &cd);
-		data += next;
-		len -= next;
-	}
-	return p->kernel;
-}
-
-/*
- * Append the console= options of this boot, so the crash kernel talks
- * where this one does.
- */
-static void __init crash_early_add_consoles(char *buf, size_t size)
-{
-	char *args, *param, *val, *next;
-
-	args = kstrdup(boot_command_line, GFP_KERNEL);
-	if (!args)
-		return;
-
-	next = args;
-	while (*next) {
-		next = next_arg(next, &param, &val);
-		if (strcmp(param, "console") || !val)
-			continue;
-		strlcat(buf, " console=", size);
-		strlcat(buf, val, size);
-	}
-	kfree(args);
-}
-
-/*
- * Build the crash kernel's command line from the payload's, which may end in
- * newlines and must hold no NUL or control character, or from the default.
- *
- * Return: a kmalloc()ed string, or an ERR_PTR() after saying why.
- */
-static char * __init crash_early_cmdline(const struct crash_early_payload *p)
-{
-	size_t len = p->cmdline_len;
-	char *buf;
-	size_t i;
-
-	buf = kzalloc(COMMAND_LINE_SIZE, GFP_KERNEL);
-	if (!buf)
-		return ERR_PTR(-ENOMEM);
-
-	if (!p->cmdline) {
-		strscpy(buf, crash_early_default_cmdline, COMMAND_LINE_SIZE);
-		crash_early_add_consoles(buf, COMMAND_LINE_SIZE);
-		return buf;
-	}
-
-	while (len && isspace(p->cmdline[len - 1]))
-		len--;
-	if (len >= COMMAND_LINE_SIZE) {
-		pr_err("not armed: %scmdline is %zu bytes, the limit is %d\n",
-		       CRASH_EARLY_DIR, len, COMMAND_LINE_SIZE - 1);
-		goto out_free;
-	}
-	for (i = 0; i < len; i++) {
-		char c = p->cmdline[i];
-
-		if (c == '\n' || c == '\t')
-			c = ' ';
-		if (iscntrl(c)) {
-			pr_err("not armed: %scmdline has control character 0x%02x at offset %zu\n",
-			       CRASH_EARLY_DIR, (unsigned char)c, i);
-			goto out_free;
+	ret = crash_early_find_payload((void *)initrd_start,
+				       initrd_end - initrd_start, &found,
+				       &bad_off);
+	switch (ret) {
+	case 0:
+		if (!have_builtin) {
+			*p = found;
+			return true;
 		}
-		buf[i] = c;
+		pr_info("ignoring %s in the initrd: a crash kernel is built in\n",
+			CRASH_EARLY_DIR);
+		break;
+	case -EBADMSG:
+		pr_err("%s: the uncompressed cpio ahead of the initramfs is damaged at offset %zu\n",
+		       have_builtin ? "warning" : "not armed", bad_off);
+		break;
+	case -ENODATA:
+		pr_err("%s: %svmlinuz in the initrd is empty\n",
+		       have_builtin ? "warning" : "not armed", CRASH_EARLY_DIR);
+		break;
 	}
-	return buf;
-
-out_free:
-	kfree(buf);
-	return ERR_PTR(-EINVAL);
+	return false;
 }
 
 /*
  * Copy a payload member out of the initrd, which is freed once unpacked,
- * and let the LSMs judge it as they judge a buffer loaded for kexec.
+ * and let the LSMs judge it as they judge a buffer loaded for kexec. A
+ * built-in member is part of the kernel image and is only copied.
  */
 static void * __init crash_early_copy(const void *src, size_t len,
 				      enum kernel_load_data_id id,
-				      const char *name)
+				      const char *name, bool builtin)
 {
 	char description[] = "crash_early";
 	void *buf;
-	int ret;
+	int ret = 0;
 
-	ret = security_kernel_load_data(id, true);
+	if (!builtin)
+		ret = security_kernel_load_data(id, true);
 	if (ret)
 		goto out_refused;
 
@@ -200,7 +156,8 @@ static void * __init crash_early_copy(const void *src, size_t len,
 		return ERR_PTR(-ENOMEM);
 	memcpy(buf, src, len);
 
-	ret = security_kernel_post_load_data(buf, len, id, description);
+	if (!builtin)
+		ret = security_kernel_post_load_data(buf, len, id, description);
 	if (!ret)
 		return buf;
 	vfree(buf);
@@ -210,14 +167,44 @@ out_refused:
 	return ERR_PTR(ret);
 }
 
+static int __init crash_early_cmdline(struct kexec_file_bufs *bufs,
+				      const struct crash_early_payload *p)
+{
+	size_t bad_off;
+	char *buf;
+	int ret;
+
+	buf = kzalloc(COMMAND_LINE_SIZE, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+
+	ret = crash_early_build_cmdline(buf, COMMAND_LINE_SIZE, p->cmdline,
+					p->cmdline_len, boot_command_line,
+					&bad_off);
+	if (ret == -E2BIG)
+		pr_err("not armed: %scmdline is %zu bytes, the limit is %d\n",
+		       CRASH_EARLY_DIR, p->cmdline_len, COMMAND_LINE_SIZE - 1);
+	else if (ret == -EINVAL)
+		pr_err("not armed: %scmdline has control character 0x%02x at offset %zu\n",
+		       CRASH_EARLY_DIR, (u8)p->cmdline[bad_off], bad_off);
+	if (ret) {
+		kfree(buf);
+		return ret;
+	}
+	bufs->cmdline = buf;
+	bufs->cmdline_len = strlen(buf) + 1;
+	return 0;
+}
+
 /* On failure, one line has said why; the caller frees @bufs. */
 static int __init crash_early_fill_bufs(struct kexec_file_bufs *bufs,
-					const struct crash_early_payload *p)
+					const struct crash_early_payload *p,
+					bool builtin)
 {
 	void *buf;
 
 	buf = crash_early_copy(p->kernel, p->kernel_len, LOADING_KEXEC_IMAGE,
-			       "vmlinuz");
+			       "vmlinuz", builtin);
 	if (IS_ERR(buf))
 		return PTR_ERR(buf);
 	bufs->kernel = buf;
@@ -225,19 +212,15 @@ static int __init crash_early_fill_bufs(struct kexec_file_bufs *bufs,
 
 	if (p->initrd) {
 		buf = crash_early_copy(p->initrd, p->initrd_len,
-				       LOADING_KEXEC_INITRAMFS, "initrd");
+				       LOADING_KEXEC_INITRAMFS, "initrd",
+				       builtin);
 		if (IS_ERR(buf))
 			return PTR_ERR(buf);
 		bufs->initrd = buf;
 		bufs->initrd_len = p->initrd_len;
 	}
 
-	buf = crash_early_cmdline(p);
-	if (IS_ERR(buf))
-		return PTR_ERR(buf);
-	bufs->cmdline = buf;
-	bufs->cmdline_len = strlen(bufs->cmdline) + 1;
-	return 0;
+	return crash_early_cmdline(bufs, p);
 }
 
 static const char * __init crash_early_reason(int err)
@@ -246,9 +229,12 @@ static const char * __init crash_early_reason(int err)
 	case -ENOEXEC:
 		return "the kernel is not a bzImage the kexec loader accepts";
 	case -EADDRNOTAVAIL:
-	case -ENOMEM:
 		return "it does not fit in the crashkernel= reservation";
+	case -ENOMEM:
+		return "out of memory, or no room left in the crashkernel= reservation";
 	case -EKEYREJECTED:
+	case -ENOKEY:
+	case -EBADMSG:
 	case -EPERM:
 	case -EACCES:
 		return "the signature or security policy rejected it";
@@ -259,10 +245,34 @@ static const char * __init crash_early_reason(int err)
 	}
 }
 
-static int __init crash_early_arm(const struct crash_early_payload *p)
+/* Load @bufs, consuming them, and say how it went. */
+static int __init crash_early_load(struct kexec_file_bufs *bufs,
+				   const char *stage, u64 start)
+{
+	unsigned long flags = KEXEC_FILE_ON_CRASH;
+	size_t kernel_len = bufs->kernel_len;
+	size_t initrd_len = bufs->initrd_len;
+	int ret;
+
+	if (!bufs->initrd)
+		flags |= KEXEC_FILE_NO_INITRAMFS;
+
+	ret = kexec_file_load_bufs(bufs, flags);
+	if (ret) {
+		pr_err("not armed: %s (%d)\n", crash_early_reason(ret), ret);
+		return ret;
+	}
+	pr_info("armed in %s: %s, vmlinuz %zu KiB, initrd %zu KiB, cmdline %s, in %pR, took %llu us\n",
+		stage, crash_early_source, kernel_len >> 10, initrd_len >> 10,
+		crash_early_cmdline_source, &crashk_res,
+		div_u64(local_clock() - start, NSEC_PER_USEC));
+	return 0;
+}
+
+static int __init crash_early_arm(const struct crash_early_payload *p,
+				  bool builtin, u64 start)
 {
 	struct kexec_file_bufs bufs = { .kernel_fd = -1 };
-	unsigned long flags = KEXEC_FILE_ON_CRASH;
 	size_t need = p->kernel_len + p->initrd_len;
 	int ret;
 
@@ -280,22 +290,30 @@ static int __init crash_early_arm(const struct crash_early_payload *p)
 		return ret;
 	}
 
-	ret = crash_early_fill_bufs(&bufs, p);
+	ret = crash_early_fill_bufs(&bufs, p, builtin);
 	if (ret) {
 		kexec_file_free_bufs(&bufs);
 		return ret;
 	}
-	if (!p->initrd)
-		flags |= KEXEC_FILE_NO_INITRAMFS;
+	crash_early_source = builtin ? "built-in payload" : "payload from the initrd";
+	crash_early_cmdline_source = p->cmdline ? "from the payload" : "default";
 
-	ret = kexec_file_load_bufs(&bufs, flags);
-	if (ret)
-		pr_err("not armed: %s (%d)\n", crash_early_reason(ret), ret);
-	return ret;
+	/*
+	 * The keyrings a signature is checked against are loaded by initcalls.
+	 * Until then only an image that needs no signature can be loaded.
+	 */
+	if (!builtin && kexec_file_sig_required()) {
+		pr_info("%svmlinuz must be signed: waiting for the keyrings, until late_initcall_sync\n",
+			CRASH_EARLY_DIR);
+		crash_early_deferred = bufs;
+		return 0;
+	}
+	bufs.trusted = true;
+	return crash_early_load(&bufs, "start_kernel", start);
 }
 
 /**
- * crash_early_init - load the crash kernel found in the initrd
+ * crash_early_init - load the crash kernel built in or found in the initrd
  *
  * Called once from start_kernel() when memory management, interrupts and
  * the LSMs are up and no initcall has run. Never fails the boot.
@@ -306,26 +324,30 @@ void __init crash_early_init(void)
 {
 	struct crash_early_payload p = {};
 	u64 start = local_clock();
+	bool builtin;
 
 	if (is_kdump_kernel())
 		return;
-	if (!crash_early_find_in_initrd(&p))
+	builtin = crash_early_find_builtin(&p);
+	if (!crash_early_find_in_initrd(&p, builtin) && !builtin)
 		return;
 	if (!crash_early_enabled) {
 		pr_info("not armed: crash_early_load=off\n");
 		return;
 	}
 	if (!crashk_res.end) {
-		pr_err("not armed: %svmlinuz found but no crashkernel= memory reserved\n",
-		       CRASH_EARLY_DIR);
+		pr_err("not armed: a crash kernel was found but no crashkernel= memory is reserved\n");
 		return;
 	}
-
-	if (crash_early_arm(&p))
-		return;
-
-	pr_info("armed in start_kernel: vmlinuz %zu KiB, initrd %zu KiB, cmdline %s, in %pR, took %llu us\n",
-		p.kernel_len >> 10, p.initrd_len >> 10,
-		p.cmdline ? "from payload" : "default",
-		&crashk_res, div_u64(local_clock() - start, NSEC_PER_USEC));
+	crash_early_arm(&p, builtin, start);
 }
+
+/* The keyrings are loaded at late_initcall; check the signature now. */
+static int __init crash_early_load_deferred(void)
+{
+	if (crash_early_deferred.kernel)
+		crash_early_load(&crash_early_deferred, "late_initcall_sync",
+				 local_clock());
+	return 0;
+}
+late_initcall_sync(crash_early_load_deferred);

@@ -25,14 +25,14 @@ phase_capture()
 }
 GUEST
 capture=$(capture_initrd "$TEST_DIR")
-armed='crash_early: armed in start_kernel: vmlinuz [0-9]+ KiB, initrd [0-9]+ KiB'
+armed='crash_early: armed in start_kernel: payload from the initrd, vmlinuz [0-9]+ KiB, initrd [0-9]+ KiB'
 
 case_begin payload-cmdline
 pack_payload "$TEST_DIR/payload.cpio" "$SAVEOOPS_BZIMAGE" "$capture" \
 	"console=ttyS0 irqpoll nr_cpus=1 reset_devices panic=1 saveoops.from_payload"
 boot_guest --payload "$TEST_DIR/payload.cpio" --append "crashkernel=256M" \
 	--expect-end capture
-log_has "payload-cmdline: one armed line" "$armed, cmdline from payload, in \[mem 0x[0-9a-f]+-0x[0-9a-f]+\], took [0-9]+ us"
+log_has "payload-cmdline: one armed line" "$armed, cmdline from the payload, in \[mem 0x[0-9a-f]+-0x[0-9a-f]+\], took [0-9]+ us"
 log_has "payload-cmdline: capture kernel got the payload's command line" \
 	'Command line: elfcorehdr=0x[0-9a-f]+ console=ttyS0 irqpoll nr_cpus=1 reset_devices panic=1 saveoops.from_payload$'
 
@@ -52,7 +52,7 @@ log_count "off: says it is off" 1 'crash_early: not armed: crash_early_load=off'
 case_begin no-reservation
 boot_guest --payload "$TEST_DIR/payload.cpio" --append "saveoops.EXPECT_LOADED=0"
 log_count "no-reservation: says why" 1 \
-	'crash_early: not armed: kernel/kdump/vmlinuz found but no crashkernel= memory reserved'
+	'crash_early: not armed: a crash kernel was found but no crashkernel= memory is reserved'
 
 case_begin no-payload
 boot_guest --append "crashkernel=256M saveoops.EXPECT_LOADED=0"

@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Crash the kernel at a chosen stage of boot, to test early crash capture.
+ *
+ * crash_inject=STAGE[,TYPE] crashes once the boot reaches STAGE:
+ *
+ *   armed	in start_kernel(), right after the early crash kernel load
+ *   early, core, postcore, arch, subsys, fs, rootfs, device, late
+ *		in an initcall of that level
+ *   init	in pid 1, just before it executes init
+ *
+ * TYPE is panic (the default), oops (a NULL pointer write), bug (BUG()), or
+ * corrupt: change a byte of the loaded crash kernel behind the kexec code's
+ * back, then panic, so that purgatory's digest check fails.
+ *
+ * This is a test tool: it exists to crash the machine.
+ */
+
+#define pr_fmt(fmt) "crash_inject: " fmt
+
+#include <linux/init.h>
+#include <linux/io.h>
+#include <linux/kernel.h>
+/* Not crash_core.h first: it would hide x86's arch_kexec_unprotect_crashkres(). */
+#include <linux/kexec.h>
+#include <linux/panic.h>
+#include <linux/string.h>
+
+static const char * const crash_inject_stages[] = {
+	"armed", "early", "core", "postcore", "arch", "subsys", "fs",
+	"rootfs", "device", "late", "init",
+};
+
+enum crash_inject_type {
+	CRASH_INJECT_PANIC,
+	CRASH_INJECT_OOPS,
+	CRASH_INJECT_BUG,
+	CRASH_INJECT_CORRUPT,
+};
+
+static const char * const crash_inject_types[] = {
+	[CRASH_INJECT_PANIC]	= "panic",
+	[CRASH_INJECT_OOPS]	= "oops",
+	[CRASH_INJECT_BUG]	= "bug",
+	[CRASH_INJECT_CORRUPT]	= "corrupt",
+};
+
+static const char *crash_inject_stage __ro_after_init;
+static enum crash_inject_type crash_inject_type __ro_after_init;
+
+static int __init crash_inject_setup(char *arg)
+{
+	char *type;
+	int i;
+
+	if (!arg)
+		return -EINVAL;
+	type = strchr(arg, ',');
+	if (type) {
+		*type++ = '\0';
+		i = match_string(crash_inject_types,
+				 ARRAY_SIZE(crash_inject_types), type);
+		if (i < 0) {
+			pr_err("unknown crash type %s, not injecting\n", type);
+			return 0;
+		}
+		crash_inject_type = i;
+	}
+	i = match_string(crash_inject_stages, ARRAY_SIZE(crash_inject_stages),
+			 arg);
+	if (i < 0) {
+		pr_err("unknown stage %s, not injecting\n", arg);
+		return 0;
+	}
+	crash_inject_stage = crash_inject_stages[i];
+	return 0;
+}
+early_param("crash_inject", crash_inject_setup);
+
+/*
+ * Flip a byte in the middle of the crash image's largest segment, the
+ * kernel or its initramfs, as a stray write would: purgatory's digest
+ * covers both.
+ */
+static void crash_inject_corrupt(void)
+{
+	struct kimage *image = kexec_crash_image;
+	struct kexec_segment *seg = NULL;
+	unsigned long i, addr;
+
+	for (i = 0; image && i < image->nr_segments; i++)
+		if (!seg || image->segment[i].bufsz > seg->bufsz)
+			seg = &image->segment[i];
+	if (!seg) {
+		pr_emerg("no crash kernel loaded, nothing to corrupt\n");
+		return;
+	}
+	addr = seg->mem + seg->bufsz / 2;
+	arch_kexec_unprotect_crashkres();
+	*(u8 *)phys_to_virt(addr) ^= 0xff;
+	pr_emerg("flipped the byte at %#lx in the loaded crash kernel\n", addr);
+}
+
+/**
+ * crash_inject_at - crash here if the boot parameter names @stage
+ * @stage:	name of the boot stage just reached
+ *
+ * Context: any; called once per stage during boot.
+ */
+void crash_inject_at(const char *stage)
+{
+	static int *volatile bad_pointer;
+
+	if (!crash_inject_stage || strcmp(stage, crash_inject_stage))
+		return;
+
+	pr_emerg("injecting a %s at stage %s\n",
+		 crash_inject_types[crash_inject_type], stage);
+	switch (crash_inject_type) {
+	case CRASH_INJECT_OOPS:
+		*bad_pointer = 0;
+		break;
+	case CRASH_INJECT_BUG:
+		BUG();
+	case CRASH_INJECT_CORRUPT:
+		crash_inject_corrupt();
+		break;
+	default:
+		break;
+	}
+	panic("crash_inject: stage %s\n", stage);
+}
+
+#define CRASH_INJECT_INITCALL(level)				\
+	static int __init crash_inject_##level(void)		\
+	{							\
+		crash_inject_at(#level);			\
+		return 0;					\
+	}							\
+	level##_initcall(crash_inject_##level)
+
+CRASH_INJECT_INITCALL(early);
+CRASH_INJECT_INITCALL(core);
+CRASH_INJECT_INITCALL(postcore);
+CRASH_INJECT_INITCALL(arch);
+CRASH_INJECT_INITCALL(subsys);
+CRASH_INJECT_INITCALL(fs);
+CRASH_INJECT_INITCALL(rootfs);
+CRASH_INJECT_INITCALL(device);
+CRASH_INJECT_INITCALL(late);

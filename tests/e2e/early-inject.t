@@ -1,0 +1,86 @@
+#!/bin/bash
+# A crash at every stage of boot after the early load is captured: for each
+# crash_inject= stage the capture kernel runs and vmcore-dmesg of
+# /proc/vmcore shows the injected crash after the armed line. Oops and BUG
+# are captured too, and a crash kernel damaged after loading makes
+# purgatory reset the machine instead of hanging.
+. "$(dirname "$0")/../../harness/testlib.sh"
+
+guest_script <<'GUEST'
+phase_first()
+{
+	if [ "${NO_INJECT:-0}" = 1 ]; then
+		check_eq "still armed" 1 "$(cat /sys/kernel/kexec_crash_loaded)"
+	else
+		fail "the first kernel reached /init; crash_inject=$STAGE did not fire"
+	fi
+}
+
+phase_capture()
+{
+	local want
+
+	case $TYPE in
+	panic)	want="Kernel panic - not syncing: crash_inject: stage $STAGE" ;;
+	oops)	want='BUG: kernel NULL pointer dereference' ;;
+	bug)	want='kernel BUG at kernel/kexec/crash_inject.c' ;;
+	esac
+	check "vmcore-dmesg reads /proc/vmcore" \
+		sh -c 'vmcore-dmesg /proc/vmcore > /tmp/vmcore-dmesg.txt'
+	check "the vmcore log has the armed line" \
+		grep -q 'crash_early: armed in start_kernel' /tmp/vmcore-dmesg.txt
+	check "the vmcore log has the $TYPE injected at $STAGE" \
+		grep -q "crash_inject: injecting a $TYPE at stage $STAGE\$" /tmp/vmcore-dmesg.txt
+	check "the vmcore log has the $TYPE's own line" \
+		grep -q "$want" /tmp/vmcore-dmesg.txt
+	check "the armed line comes before the crash" sh -c \
+		"grep -e 'crash_early: armed' -e 'crash_inject: injecting' /tmp/vmcore-dmesg.txt |
+		 head -1 | grep -q armed"
+}
+GUEST
+capture=$(capture_initrd "$TEST_DIR")
+
+# inject STAGE TYPE: crash there; the capture kernel checks what it sees.
+inject()
+{
+	local stage=$1 type=$2 payload=$TEST_DIR/payload-$1-$2.cpio
+
+	case_begin "$stage-$type"
+	pack_payload "$payload" "$SAVEOOPS_BZIMAGE" "$capture" \
+		"$CAPTURE_CMDLINE saveoops.STAGE=$stage saveoops.TYPE=$type"
+	boot_guest --payload "$payload" --expect-end capture \
+		--append "crashkernel=256M crash_inject=$stage,$type"
+	log_count "$stage-$type: injected once" 1 "crash_inject: injecting a $type at stage $stage\$"
+}
+
+# Capture kernel arguments for the guest, the same as harness/guest/guest.sh.
+CAPTURE_CMDLINE="console=ttyS0 irqpoll nr_cpus=1 reset_devices panic=1 printk.time=1"
+
+for stage in armed early core postcore arch subsys fs rootfs device late init; do
+	inject $stage panic
+done
+inject armed oops
+inject device oops
+inject subsys bug
+
+# A byte of the loaded kernel changed after loading: purgatory's digest
+# fails. With panic=0 the first kernel would wait forever after a failed
+# kexec, so stopping at all means purgatory reset the machine.
+case_begin corrupt
+pack_payload "$TEST_DIR/payload-corrupt.cpio" "$SAVEOOPS_BZIMAGE" "$capture" "$CAPTURE_CMDLINE"
+boot_guest --payload "$TEST_DIR/payload-corrupt.cpio" --expect-end none --timeout 90 \
+	--append "crashkernel=256M crash_inject=armed,corrupt panic=0"
+log_has "corrupt: the crash kernel was damaged" 'crash_inject: flipped the byte at 0x[0-9a-f]+ in the loaded crash kernel'
+log_has "corrupt: the first kernel panicked" 'Kernel panic - not syncing: crash_inject: stage armed'
+log_count "corrupt: the capture kernel never booted" 1 'Linux version '
+
+case_begin bad-parameter
+boot_guest --payload "$TEST_DIR/payload-corrupt.cpio" \
+	--append "crashkernel=256M crash_inject=sometime saveoops.NO_INJECT=1"
+log_has "bad-parameter: an unknown stage is named" 'crash_inject: unknown stage sometime, not injecting'
+
+case_begin bad-type
+boot_guest --payload "$TEST_DIR/payload-corrupt.cpio" \
+	--append "crashkernel=256M crash_inject=early,explode saveoops.NO_INJECT=1"
+log_has "bad-type: an unknown type is named" 'crash_inject: unknown crash type explode, not injecting'
+done_testing

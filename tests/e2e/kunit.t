@@ -1,0 +1,37 @@
+#!/bin/bash
+# The KUnit suites of saveoops, run in the guest at boot (the code under
+# test is __init): each KTAP result on the console becomes a TAP line here.
+. "$(dirname "$0")/../../harness/testlib.sh"
+
+guest_script <<'GUEST'
+phase_first()
+{
+	pass "booted after the KUnit run"
+}
+GUEST
+boot_guest --append "kunit.enable=1 kunit.filter_glob=crash_early"
+
+# Strip the printk time stamps; keep the KTAP lines and their indentation.
+sed -n 's/^\[ *[0-9.]*\] //p' "$TEST_LOG" > "$TEST_DIR/ktap.txt"
+results=0
+while IFS= read -r line; do
+	case "$line" in
+	*"# Subtest: "*)
+		suite=${line##*# Subtest: } ;;
+	*"not ok "[0-9]*)
+		tap "not ok" "kunit: $suite: ${line#*not ok [0-9]* }"
+		results=$((results + 1)) ;;
+	*"ok "[0-9]*)
+		tap ok "kunit: $suite: ${line#*ok [0-9]* }"
+		results=$((results + 1)) ;;
+	esac
+done < <(grep -E '^ *(# Subtest: |(not )?ok [0-9]+ )' "$TEST_DIR/ktap.txt")
+
+# 15 lookup cases, 15 command line cases, 2 tests, 1 suite.
+if [ $results -eq 33 ]; then
+	tap ok "kunit: all 33 results reported"
+else
+	tap "not ok" "kunit: all 33 results reported"
+	diag "  got $results KTAP results (log: $TEST_LOG)"
+fi
+done_testing
