@@ -90,6 +90,17 @@ log_has()
 	fi
 }
 
+# result_has DESCRIPTION EXTENDED-REGEX: a line the guest reported matches.
+result_has()
+{
+	if grep -Eq -- "$2" "$TEST_RESULTS"; then
+		tap ok "$1"
+	else
+		tap "not ok" "$1"
+		diag "  no guest result line matches /$2/"
+	fi
+}
+
 log_lacks()
 {
 	if grep -Eq -- "$2" "$TEST_LOG"; then

@@ -62,16 +62,11 @@ early_param("crash_early_load", crash_early_setup);
 /* A payload waiting for the keyrings, see crash_early_load_deferred(). */
 static struct kexec_file_bufs crash_early_deferred __initdata;
 
-/* For the armed line: where the payload came from, whose command line. */
-static const char *crash_early_source __initdata;
-static const char *crash_early_cmdline_source __initdata;
+/* For the armed line: where the payload and its command line came from. */
+static bool crash_early_from_builtin __initdata;
+static bool crash_early_own_cmdline __initdata;
 
 #ifdef CONFIG_CRASH_EARLY_BUILTIN
-extern const u8 crash_early_builtin_kernel[];
-extern const u8 crash_early_builtin_kernel_end[];
-extern const u8 crash_early_builtin_initrd[];
-extern const u8 crash_early_builtin_initrd_end[];
-
 static bool __init crash_early_find_builtin(struct crash_early_payload *p)
 {
 	static const char cmdline[] __initconst =
@@ -263,8 +258,10 @@ static int __init crash_early_load(struct kexec_file_bufs *bufs,
 		return ret;
 	}
 	pr_info("armed in %s: %s, vmlinuz %zu KiB, initrd %zu KiB, cmdline %s, in %pR, took %llu us\n",
-		stage, crash_early_source, kernel_len >> 10, initrd_len >> 10,
-		crash_early_cmdline_source, &crashk_res,
+		stage,
+		crash_early_from_builtin ? "built-in payload" : "payload from the initrd",
+		kernel_len >> 10, initrd_len >> 10,
+		crash_early_own_cmdline ? "from the payload" : "default", &crashk_res,
 		div_u64(local_clock() - start, NSEC_PER_USEC));
 	return 0;
 }
@@ -295,8 +292,8 @@ static int __init crash_early_arm(const struct crash_early_payload *p,
 		kexec_file_free_bufs(&bufs);
 		return ret;
 	}
-	crash_early_source = builtin ? "built-in payload" : "payload from the initrd";
-	crash_early_cmdline_source = p->cmdline ? "from the payload" : "default";
+	crash_early_from_builtin = builtin;
+	crash_early_own_cmdline = p->cmdline;
 
 	/*
 	 * The keyrings a signature is checked against are loaded by initcalls.

@@ -28,6 +28,12 @@ struct crash_early_payload {
 	size_t cmdline_len;
 };
 
+/* The payload of CONFIG_CRASH_EARLY_BUILTIN, in crash_early_builtin.S. */
+extern const u8 crash_early_builtin_kernel[];
+extern const u8 crash_early_builtin_kernel_end[];
+extern const u8 crash_early_builtin_initrd[];
+extern const u8 crash_early_builtin_initrd_end[];
+
 int crash_early_check_cpio(const void *data, size_t len, size_t *bad_off);
 int crash_early_find_payload(void *data, size_t len,
 			     struct crash_early_payload *p, size_t *bad_off);

@@ -47,6 +47,8 @@ static const char * const crash_inject_types[] = {
 
 static const char *crash_inject_stage __ro_after_init;
 static enum crash_inject_type crash_inject_type __ro_after_init;
+/* Never set: the oops type writes through it. */
+static int *crash_inject_null __ro_after_init;
 
 static int __init crash_inject_setup(char *arg)
 {
@@ -109,8 +111,6 @@ static void crash_inject_corrupt(void)
  */
 void crash_inject_at(const char *stage)
 {
-	static int *volatile bad_pointer;
-
 	if (!crash_inject_stage || strcmp(stage, crash_inject_stage))
 		return;
 
@@ -118,7 +118,7 @@ void crash_inject_at(const char *stage)
 		 crash_inject_types[crash_inject_type], stage);
 	switch (crash_inject_type) {
 	case CRASH_INJECT_OOPS:
-		*bad_pointer = 0;
+		WRITE_ONCE(*crash_inject_null, 0);
 		break;
 	case CRASH_INJECT_BUG:
 		BUG();

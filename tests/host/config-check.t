@@ -26,7 +26,11 @@ for opt in CONFIG_KEXEC_BZIMAGE_VERIFY_SIG=y CONFIG_SAVEOOPS_NO_SUCH_OPTION=y; d
 done
 
 # A later fragment may turn off what an earlier one turned on.
-printf '# CONFIG_CRASH_EARLY_LOAD is not set\n' > "$TEST_DIR/off.config"
+cat > "$TEST_DIR/off.config" <<'EOF2'
+# CONFIG_CRASH_EARLY_LOAD is not set
+# CONFIG_CRASH_EARLY_INJECT is not set
+# CONFIG_CRASH_EARLY_KUNIT_TEST is not set
+EOF2
 rc=0
 "$SAVEOOPS_TOP/harness/build-kernel.sh" --config-only \
 	"$SAVEOOPS_TOP/config/qemu-x86_64.config" "$TEST_DIR/off.config" \
