@@ -36,12 +36,15 @@ pack_test()
 {
 	local dir=$1
 
+	# Byte for byte the same for the same test.sh (a built-in payload).
 	mkdir -p "$dir/root/boot"
 	cp "$dir/test.sh" "$dir/root/test.sh"
-	(cd "$dir/root" && echo test.sh | cpio -o -H newc -R 0:0 --quiet) \
+	touch -d @0 "$dir/root/test.sh"
+	(cd "$dir/root" && echo test.sh | cpio -o -H newc -R 0:0 --reproducible --quiet) \
 		> "$dir/root/boot/test.cpio"
+	touch -d @0 "$dir/root/boot/test.cpio" "$dir/root/boot"
 	(cd "$dir/root" && printf '%s\n' test.sh boot boot/test.cpio |
-		cpio -o -H newc -R 0:0 --quiet) > "$dir/test.cpio"
+		cpio -o -H newc -R 0:0 --reproducible --quiet) > "$dir/test.cpio"
 }
 
 # guest_initrd DIR [PAYLOAD]: the first kernel's initrd for the test packed

@@ -1,0 +1,57 @@
+#!/bin/bash
+# A crash kernel built into the kernel image (CONFIG_CRASH_EARLY_BUILTIN)
+# arms in start_kernel, wins over a payload in the initrd, and arms on a
+# boot with no initrd at all, where the first crash is pid 1 finding no root.
+. "$(dirname "$0")/../../harness/testlib.sh"
+
+guest_script <<'GUEST'
+phase_first()
+{
+	check_eq "kexec_crash_loaded at /init" 1 "$(cat /sys/kernel/kexec_crash_loaded)"
+	write_marker
+	crash_now
+}
+
+phase_capture()
+{
+	echo "CAPTURED_BY ${FROM:-unknown}" > $RESULTS
+	check "vmcore-dmesg reads /proc/vmcore" \
+		sh -c 'vmcore-dmesg /proc/vmcore > /tmp/vmcore-dmesg.txt'
+	check "the vmcore log has the built-in armed line" \
+		grep -q 'crash_early: armed in start_kernel: built-in payload' /tmp/vmcore-dmesg.txt
+	check "the vmcore log has the panic" grep -q 'Kernel panic - not syncing' /tmp/vmcore-dmesg.txt
+}
+GUEST
+
+# The test script is part of the built-in capture initramfs: build it stably.
+pack_test "$TEST_DIR"
+kernel=$("$SAVEOOPS_TOP/harness/builtin-kernel.sh" "$SAVEOOPS_BZIMAGE" \
+	"$(capture_initrd "$TEST_DIR")" \
+	"console=ttyS0 irqpoll nr_cpus=1 reset_devices panic=1 saveoops.FROM=builtin")
+armed='crash_early: armed in start_kernel: built-in payload, vmlinuz [0-9]+ KiB, initrd [0-9]+ KiB, cmdline from the payload'
+
+case_begin builtin
+boot_guest --kernel "$kernel" --expect-end capture --append "crashkernel=256M"
+log_count "builtin: armed from the kernel image" 1 "$armed"
+result_has "builtin: the built-in capture kernel ran" '^CAPTURED_BY builtin$'
+
+case_begin builtin-wins
+pack_payload "$TEST_DIR/payload.cpio" "$SAVEOOPS_BZIMAGE" "$(capture_initrd "$TEST_DIR")" \
+	"console=ttyS0 irqpoll nr_cpus=1 reset_devices panic=1 saveoops.FROM=initrd"
+boot_guest --payload "$TEST_DIR/payload.cpio" --kernel "$kernel" --expect-end capture \
+	--append "crashkernel=256M"
+log_count "builtin-wins: the initrd's payload is ignored, with a note" 1 \
+	'crash_early: ignoring kernel/kdump/ in the initrd: a crash kernel is built in$'
+result_has "builtin-wins: the built-in capture kernel ran" '^CAPTURED_BY builtin$'
+
+# No initrd: the kernel finds no root and pid 1 panics, after arming.
+case_begin no-initrd
+rc=0
+"$SAVEOOPS_TOP/harness/qemu-run.sh" --kernel "$kernel" --expect-end capture \
+	--log "$TEST_LOG" --results "$TEST_RESULTS" --append "crashkernel=256M" || rc=$?
+[ $rc -eq 0 ] && tap ok "no-initrd: the capture kernel ran to the end" ||
+	tap "not ok" "no-initrd: the capture kernel ran to the end (status $rc)"
+log_count "no-initrd: armed from the kernel image" 1 "$armed"
+log_has "no-initrd: the first kernel panicked for want of a root" 'Kernel panic - not syncing: (VFS|No working init)'
+result_has "no-initrd: the built-in capture kernel ran" '^CAPTURED_BY builtin$'
+done_testing
