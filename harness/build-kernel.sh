@@ -27,7 +27,7 @@ kmake()
 # differs, so an unchanged config does not touch the object tree.
 make_config()
 {
-	local scratch=$SAVEOOPS_CACHE/kconfig
+	local scratch=$SAVEOOPS_BUILD.kconfig
 
 	mkdir -p "$scratch" "$SAVEOOPS_BUILD"
 	kmake "$scratch" tinyconfig >/dev/null
@@ -83,6 +83,10 @@ main()
 	frags=("$@")
 	[ ${#frags[@]} -gt 0 ] || frags=("$SAVEOOPS_TOP/config/qemu-x86_64.config")
 	"$SAVEOOPS_TOP/harness/compose.sh"
+	# Tests build variants in parallel: one build per object tree at a time.
+	mkdir -p "$SAVEOOPS_BUILD"
+	exec 9> "$SAVEOOPS_BUILD.lock"
+	flock 9
 	version=$(cat "$SAVEOOPS_CACHE/base.version")
 	note "base: $SAVEOOPS_SRC_PKG $version, Linux $(make -s -C "$SAVEOOPS_TREE" kernelversion)"
 	make_config "${frags[@]}"

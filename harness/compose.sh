@@ -129,6 +129,10 @@ remove_deleted()
 
 main()
 {
+	# Parallel tests may each start a build; compose one at a time.
+	mkdir -p "$SAVEOOPS_CACHE"
+	exec 8> "$SAVEOOPS_CACHE/compose.lock"
+	flock 8
 	unpack_base
 	init_tree
 	stage=$(mktemp -d)

@@ -13,16 +13,20 @@ boot_guest --append "kunit.enable=1 kunit.filter_glob=crash_early"
 
 # Strip the printk time stamps; keep the KTAP lines and their indentation.
 sed -n 's/^\[ *[0-9.]*\] //p' "$TEST_LOG" > "$TEST_DIR/ktap.txt"
+# A result belongs to the "# Subtest:" declared at its own indentation.
+declare -A subtest
 results=0
 while IFS= read -r line; do
-	case "$line" in
-	*"# Subtest: "*)
-		suite=${line##*# Subtest: } ;;
-	*"not ok "[0-9]*)
-		tap "not ok" "kunit: $suite: ${line#*not ok [0-9]* }"
+	body=${line#"${line%%[! ]*}"}
+	indent=$(( ${#line} - ${#body} ))
+	case "$body" in
+	"# Subtest: "*)
+		subtest[$indent]=${body#"# Subtest: "} ;;
+	"not ok "*)
+		tap "not ok" "kunit: ${subtest[$indent]:+${subtest[$indent]}: }${body#not ok [0-9]* }"
 		results=$((results + 1)) ;;
-	*"ok "[0-9]*)
-		tap ok "kunit: $suite: ${line#*ok [0-9]* }"
+	"ok "*)
+		tap ok "kunit: ${subtest[$indent]:+${subtest[$indent]}: }${body#ok [0-9]* }"
 		results=$((results + 1)) ;;
 	esac
 done < <(grep -E '^ *(# Subtest: |(not )?ok [0-9]+ )' "$TEST_DIR/ktap.txt")
