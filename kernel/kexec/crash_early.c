@@ -75,6 +75,10 @@ static bool __init crash_early_find_builtin(struct crash_early_payload *p)
 	p->kernel = crash_early_builtin_kernel;
 	p->kernel_len = crash_early_builtin_kernel_end -
 			crash_early_builtin_kernel;
+	if (!p->kernel_len) {
+		pr_err("not armed: the built-in crash kernel is empty\n");
+		return false;
+	}
 	p->initrd_len = crash_early_builtin_initrd_end -
 			crash_early_builtin_initrd;
 	if (p->initrd_len)
@@ -325,13 +329,13 @@ void __init crash_early_init(void)
 
 	if (is_kdump_kernel())
 		return;
-	builtin = crash_early_find_builtin(&p);
-	if (!crash_early_find_in_initrd(&p, builtin) && !builtin)
-		return;
 	if (!crash_early_enabled) {
 		pr_info("not armed: crash_early_load=off\n");
 		return;
 	}
+	builtin = crash_early_find_builtin(&p);
+	if (!crash_early_find_in_initrd(&p, builtin) && !builtin)
+		return;
 	if (!crashk_res.end) {
 		pr_err("not armed: a crash kernel was found but no crashkernel= memory is reserved\n");
 		return;

@@ -31,8 +31,8 @@ struct cpio_part {
 #define TRAILER		{ CPIO_ENTRY, "TRAILER!!!", 0, "" }
 #define RAW(d, l)	{ CPIO_RAW, NULL, 0, d, l }
 
-enum cpio_damage { DAMAGE_NONE, DAMAGE_CUT, DAMAGE_HEX, DAMAGE_MAGIC,
-		   DAMAGE_SIZE };
+enum cpio_damage { DAMAGE_NONE, DAMAGE_CUT, DAMAGE_HEX, DAMAGE_NEWLINE,
+		   DAMAGE_MAGIC, DAMAGE_SIZE };
 
 struct find_case {
 	const char *desc;
@@ -127,6 +127,12 @@ static const struct find_case find_cases[] = {
 		.parts = { FILE("kernel/kdump/vmlinuz", "bzImage"),
 			   FILE("kernel/kdump/initrd", "cpio.gz"), TRAILER },
 		.damage = DAMAGE_HEX, .damaged_part = 1, .ret = -EBADMSG,
+	},
+	{
+		.desc = "a header field ending in a newline",
+		.parts = { FILE("kernel/kdump/vmlinuz", "bzImage"),
+			   FILE("kernel/kdump/cmdline", "quiet"), TRAILER },
+		.damage = DAMAGE_NEWLINE, .damaged_part = 1, .ret = -EBADMSG,
 	},
 	{
 		.desc = "an unknown cpio format",
@@ -227,6 +233,9 @@ static void __init crash_early_find_test(struct kunit *test)
 	case DAMAGE_HEX:
 		hdr[6 + 8 * 11 + 3] = 'g';
 		break;
+	case DAMAGE_NEWLINE:
+		hdr[6 + 8 * 12 + 7] = '\n';
+		break;
 	case DAMAGE_MAGIC:
 		hdr[5] = '7';
 		break;
@@ -270,6 +279,9 @@ static const struct cmdline_case cmdline_cases[] = {
 	  .boot_args = "console=tty0 crashkernel=256M console=ttyS0,115200n8 console",
 	  .size = 128,
 	  .want = DEFAULT_CMDLINE " console=tty0 console=ttyS0,115200n8" },
+	{ "default with too many consoles", NULL,
+	  .boot_args = "console=ttyS0,115200 console=tty0", .size = 64,
+	  .ret = -E2BIG },
 	{ "as given", "root=/dev/vda irqpoll", .want = "root=/dev/vda irqpoll" },
 	{ "trailing newlines and blanks go", "irqpoll\n\n \t\r\n",
 	  .want = "irqpoll" },

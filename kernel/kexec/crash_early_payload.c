@@ -27,15 +27,17 @@
 #define CPIO_FILESIZE		6
 #define CPIO_NAMESIZE		11
 
+/* Eight hex digits, as find_cpio_data() reads them: nothing else passes. */
 static int __init cpio_field(const char *hdr, int field, u32 *val)
 {
 	char hex[9];
+	int i;
 
 	memcpy(hex, hdr + 6 + 8 * field, 8);
 	hex[8] = '\0';
-	/* kstrtou32() would take a "0x" prefix, which cpio never has. */
-	if (!isxdigit(hex[0]) || !isxdigit(hex[1]))
-		return -EINVAL;
+	for (i = 0; i < 8; i++)
+		if (!isxdigit(hex[i]))
+			return -EINVAL;
 	return kstrtou32(hex, 16, val);
 }
 
@@ -165,8 +167,11 @@ static int __init crash_early_add_consoles(char *buf, size_t size,
 		next = next_arg(next, &param, &val);
 		if (strcmp(param, "console") || !val)
 			continue;
-		strlcat(buf, " console=", size);
-		strlcat(buf, val, size);
+		if (strlcat(buf, " console=", size) >= size ||
+		    strlcat(buf, val, size) >= size) {
+			kfree(args);
+			return -E2BIG;
+		}
 	}
 	kfree(args);
 	return 0;
