@@ -94,12 +94,18 @@ write_marker()
 	echo "$MARKER" > /dev/kmsg
 }
 
-# The capture side's common checks: vmcore-dmesg reads /proc/vmcore into
-# /tmp/vmcore-dmesg.txt, which has the sysrq crash line and the marker.
-check_vmcore_log()
+# vmcore-dmesg reads /proc/vmcore into /tmp/vmcore-dmesg.txt, as one check.
+read_vmcore()
 {
 	check "vmcore-dmesg reads /proc/vmcore" \
 		sh -c 'vmcore-dmesg /proc/vmcore > /tmp/vmcore-dmesg.txt'
+}
+
+# The capture side's common checks: /tmp/vmcore-dmesg.txt has the sysrq
+# crash line and the marker.
+check_vmcore_log()
+{
+	read_vmcore
 	check "the vmcore log has the sysrq crash line" \
 		grep -q 'sysrq: Trigger a crash' /tmp/vmcore-dmesg.txt
 	check "the vmcore log has the marker from /dev/kmsg" \

@@ -15,8 +15,7 @@ phase_first()
 phase_capture()
 {
 	echo "CAPTURED_BY ${FROM:-unknown}" > $RESULTS
-	check "vmcore-dmesg reads /proc/vmcore" \
-		sh -c 'vmcore-dmesg /proc/vmcore > /tmp/vmcore-dmesg.txt'
+	read_vmcore
 	check "the vmcore log has the built-in armed line" \
 		grep -q 'crash_early: armed in start_kernel: built-in payload' /tmp/vmcore-dmesg.txt
 	check "the vmcore log has the panic" grep -q 'Kernel panic - not syncing' /tmp/vmcore-dmesg.txt

@@ -13,8 +13,7 @@ phase_first()
 phase_capture()
 {
 	echo "CAPTURE_RELEASE $(uname -r)" > $RESULTS
-	check "vmcore-dmesg reads /proc/vmcore" \
-		sh -c 'vmcore-dmesg /proc/vmcore > /tmp/vmcore-dmesg.txt'
+	read_vmcore
 	check "the vmcore log has the injected panic" \
 		grep -q 'Kernel panic - not syncing: crash_inject: stage device' /tmp/vmcore-dmesg.txt
 }

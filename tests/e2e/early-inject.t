@@ -25,8 +25,7 @@ phase_capture()
 	oops)	want='BUG: kernel NULL pointer dereference' ;;
 	bug)	want='kernel BUG at kernel/kexec/crash_inject.c' ;;
 	esac
-	check "vmcore-dmesg reads /proc/vmcore" \
-		sh -c 'vmcore-dmesg /proc/vmcore > /tmp/vmcore-dmesg.txt'
+	read_vmcore
 	check "the vmcore log has the armed line" \
 		grep -q 'crash_early: armed in start_kernel' /tmp/vmcore-dmesg.txt
 	check "the vmcore log has the $TYPE injected at $STAGE" \

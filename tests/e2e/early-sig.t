@@ -17,8 +17,7 @@ phase_first()
 
 phase_capture()
 {
-	check "vmcore-dmesg reads /proc/vmcore" \
-		sh -c 'vmcore-dmesg /proc/vmcore > /tmp/vmcore-dmesg.txt'
+	read_vmcore
 	check "the vmcore log has the crash" \
 		grep -q -e 'crash_inject: injecting' -e 'sysrq: Trigger a crash' /tmp/vmcore-dmesg.txt
 }
