@@ -12,7 +12,7 @@ SHELL := /bin/bash
 PROVE_JOBS ?= 2
 TESTS ?= $(sort $(wildcard tests/host/*.t)) $(sort $(wildcard tests/e2e/*.t))
 
-.PHONY: all deps tree kernel initramfs check demo clean help
+.PHONY: all deps tree kernel tools initramfs check demo clean help
 
 all: kernel
 
@@ -28,7 +28,11 @@ tree: deps
 kernel: deps
 	@harness/build-kernel.sh
 
-initramfs: kernel
+# The capture program, the CLI and the payload builder, static.
+tools: deps
+	@. harness/lib.sh && $(MAKE) -s -C tools/saveoops OUTPUT="$$SAVEOOPS_TOOLS"
+
+initramfs: kernel tools
 	@harness/mkinitramfs.sh
 
 check: initramfs
@@ -39,5 +43,5 @@ demo: initramfs
 
 # Drops the objects and guest images; keeps the unpacked base and ccache.
 clean:
-	@. harness/lib.sh && rm -rf "$$SAVEOOPS_BUILD" "$$SAVEOOPS_OUT" \
+	@. harness/lib.sh && rm -rf "$$SAVEOOPS_BUILD" "$$SAVEOOPS_OUT" "$$SAVEOOPS_TOOLS" \
 		"$$SAVEOOPS_CACHE/kconfig" "$$SAVEOOPS_TREE" "$$SAVEOOPS_CACHE/tree.manifest"

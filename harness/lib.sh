@@ -12,6 +12,8 @@ SAVEOOPS_BASE=$SAVEOOPS_CACHE/base/linux-source-6.12
 SAVEOOPS_TREE=$SAVEOOPS_CACHE/tree
 SAVEOOPS_BUILD=${SAVEOOPS_BUILD:-$SAVEOOPS_CACHE/build}
 SAVEOOPS_BZIMAGE=$SAVEOOPS_BUILD/arch/x86/boot/bzImage
+# The saveoops user-space programs (tools/saveoops), built for host and guest.
+SAVEOOPS_TOOLS=$SAVEOOPS_CACHE/tools
 # Guest artefacts shared by the tests of one run.
 SAVEOOPS_OUT=${SAVEOOPS_OUT:-$SAVEOOPS_CACHE/out}
 

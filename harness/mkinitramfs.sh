@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Build the guest initramfs pieces into $SAVEOOPS_OUT:
-#   guest.cpio.gz  busybox-static, kexec, vmcore-dmesg, the guest /init;
+#   guest.cpio.gz  busybox-static, kexec, vmcore-dmesg, the saveoops programs,
+#                  the guest /init;
 #                  the root of the first and of the capture kernel
 #   boot.cpio      /boot/bzImage and /boot/guest.cpio.gz, for kexec -p
 # A test appends its own cpio holding /test.sh (harness/testlib.sh).
@@ -34,6 +35,9 @@ make_root()
 	for bin in $DYNAMIC_BINS; do
 		copy_with_libs "$root" "$bin"
 	done
+	for bin in saveoops saveoops-capture saveoops-mkpayload; do
+		install -m 755 "$SAVEOOPS_TOOLS/$bin" "$root/usr/sbin/$bin"
+	done
 	install -m 755 "$SAVEOOPS_TOP/harness/guest/init" "$root/init"
 	install -m 644 "$SAVEOOPS_TOP/harness/guest/guest.sh" "$root/lib/saveoops/guest.sh"
 }
@@ -48,6 +52,7 @@ pack()
 main()
 {
 	[ -f "$SAVEOOPS_BZIMAGE" ] || die "no kernel at $SAVEOOPS_BZIMAGE (make kernel)"
+	[ -x "$SAVEOOPS_TOOLS/saveoops-capture" ] || die "no saveoops programs in $SAVEOOPS_TOOLS (make tools)"
 	mkdir -p "$SAVEOOPS_OUT"
 	tmp=$(mktemp -d)
 	trap 'rm -rf "$tmp"' EXIT

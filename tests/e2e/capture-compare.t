@@ -1,0 +1,83 @@
+#!/bin/bash
+# The capture program against vmcore-dmesg on the same vmcore: a crash ends
+# as a record on a disk image, and the record's log, read on the host with
+# the saveoops CLI, equals what vmcore-dmesg printed in the capture kernel,
+# once vmcore-dmesg's continuation lines get their record's prefix. The log
+# carries a multi-line record, a tab, control and non-ASCII bytes.
+. "$(dirname "$0")/../../harness/testlib.sh"
+
+guest_script <<'GUEST'
+phase_first()
+{
+	write_marker
+	printf 'saveoops-test: first line\nsecond line of the same record\n' > /dev/kmsg
+	printf 'saveoops-test: tab\there, bell \007, e-acute \303\251, byte \377\n' > /dev/kmsg
+	crash_now
+}
+
+phase_capture()
+{
+	check "saveoops-capture saves the log to /dev/vda" \
+		saveoops-capture --vmcore /proc/vmcore --store /dev/vda --tail 0
+	vmcore-dmesg /proc/vmcore > /dev/ttyS2
+	check "saveoops list in the capture kernel shows record 1" \
+		sh -c 'saveoops --store /dev/vda list | grep -q "^1 .*sysrq triggered crash"'
+}
+GUEST
+
+SAVEOOPS=$SAVEOOPS_TOOLS/saveoops
+disk=$TEST_DIR/disk.img
+"$SAVEOOPS" format --slots 4 --size 8M "$disk" > /dev/null
+pack_payload "$TEST_DIR/payload.cpio" "$SAVEOOPS_BZIMAGE" "$(capture_initrd "$TEST_DIR")" \
+	"console=ttyS0 irqpoll nr_cpus=1 reset_devices panic=1"
+boot_guest --payload "$TEST_DIR/payload.cpio" --append "crashkernel=256M" --expect-end capture -- \
+	-serial "file:$TEST_DIR/vmcore-dmesg.txt" \
+	-drive "file=$disk,format=raw,if=virtio"
+
+# vmcore-dmesg prints a record's later lines bare; give them its prefix.
+sed -i 's/\r$//' "$TEST_DIR/vmcore-dmesg.txt"
+awk '/^\[ *[0-9]+\.[0-9]+\] / { p = substr($0, 1, index($0, "] ") + 1); print; next }
+     { print p $0 }' "$TEST_DIR/vmcore-dmesg.txt" > "$TEST_DIR/expected.txt"
+
+if "$SAVEOOPS" --store "$disk" show 1 > "$TEST_DIR/record.txt" 2> "$TEST_DIR/show.err"; then
+	tap ok "the host reads record 1 from the disk image"
+else
+	tap "not ok" "the host reads record 1 from the disk image"
+	sed 's/^/#   /' "$TEST_DIR/show.err"
+fi
+lines=$(wc -l < "$TEST_DIR/expected.txt")
+if [ "$lines" -gt 100 ] && diff -u "$TEST_DIR/expected.txt" "$TEST_DIR/record.txt" > "$TEST_DIR/diff.txt"; then
+	tap ok "the record's log equals vmcore-dmesg ($lines lines)"
+else
+	tap "not ok" "the record's log equals vmcore-dmesg ($lines lines)"
+	head -20 "$TEST_DIR/diff.txt" | sed 's/^/#   /'
+fi
+record_has()
+{
+	if grep -qF -- "$2" "$TEST_DIR/record.txt"; then
+		tap ok "$1"
+	else
+		tap "not ok" "$1"
+		diag "  no line has '$2'"
+	fi
+}
+record_has "the record has the marker" "saveoops-test: marker written before the crash"
+record_has "a multi-line record keeps its second line" "] second line of the same record"
+record_has "control and non-ASCII bytes are escaped, tabs kept" \
+	"$(printf 'tab\there, bell \\x07, e-acute \\xc3\\xa9, byte \\xff')"
+"$SAVEOOPS" --store "$disk" list > "$TEST_DIR/list.txt"
+if grep -Eq '^1 +[0-9-]+ [0-9:]+  6\.12\.[0-9]+ +new +[0-9]+  Kernel panic - not syncing: sysrq triggered crash$' "$TEST_DIR/list.txt"; then
+	tap ok "list shows the crash time, release and panic line"
+else
+	tap "not ok" "list shows the crash time, release and panic line"
+	sed 's/^/#   /' "$TEST_DIR/list.txt"
+fi
+"$SAVEOOPS" --store "$disk" show --info 1 > "$TEST_DIR/info.txt"
+if grep -Eq '^build_id=[0-9a-f]{40}$' "$TEST_DIR/info.txt" &&
+   grep -q '^printk_records_skipped=0$' "$TEST_DIR/info.txt"; then
+	tap ok "the record carries the build id and no skipped records"
+else
+	tap "not ok" "the record carries the build id and no skipped records"
+	sed 's/^/#   /' "$TEST_DIR/info.txt"
+fi
+done_testing

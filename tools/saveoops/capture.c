@@ -1,0 +1,447 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * saveoops-capture: the /init of a capture initramfs.
+ *
+ * It reads the crashed kernel's printk log from /proc/vmcore, saves it as
+ * one record in a saveoops store, prints the tail on the console and ends
+ * the capture kernel. As pid 1 it takes its settings from the kernel
+ * command line (saveoops.store=, saveoops.end=, ...), does the work in a
+ * child and ends the machine when the child is done or the time is up,
+ * whatever happened, so a capture never hangs the machine.
+ *
+ * Run by hand (not pid 1), it takes the same settings as options and only
+ * reads and saves: saveoops-capture --vmcore /proc/vmcore --store /dev/vdb
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "printk_ring.h"
+#include "store.h"
+#include "vmcore.h"
+
+enum end_action { END_REBOOT, END_POWEROFF, END_HALT, END_NONE };
+
+struct options {
+	const char *vmcore;
+	char store[256];		/* empty: find by signature */
+	char mount_dev[128];		/* mount before opening a file store */
+	char mount_type[32];
+	unsigned int tail;		/* log lines to print on the console */
+	unsigned int timeout;		/* seconds before pid 1 gives up */
+	unsigned int wait;		/* seconds to wait for the store device */
+	enum end_action end;
+};
+
+/* Exit codes of the capture, also used by the tool mode. */
+#define CAPTURE_SAVED		0
+#define CAPTURE_NOT_SAVED	1	/* the log was read but not stored */
+#define CAPTURE_NO_LOG		2	/* the vmcore gave no log */
+#define CAPTURE_USAGE		3
+
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void say(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("saveoops: ", stdout);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	fputc('\n', stdout);
+	fflush(stdout);
+}
+
+static bool parse_end(const char *s, enum end_action *end)
+{
+	static const char *const names[] = { "reboot", "poweroff", "halt", "none" };
+	unsigned int i;
+
+	for (i = 0; i < 4; i++) {
+		if (!strcmp(s, names[i])) {
+			*end = (enum end_action)i;
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool parse_uint(const char *s, unsigned int *val)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || v > 100000)
+		return false;
+	*val = (unsigned int)v;
+	return true;
+}
+
+static void copy_opt(char *dst, size_t size, const char *src)
+{
+	snprintf(dst, size, "%s", src);
+}
+
+static void parse_mount(struct options *o, const char *val)
+{
+	const char *colon = strchr(val, ':');
+
+	copy_opt(o->mount_dev, sizeof(o->mount_dev), val);
+	copy_opt(o->mount_type, sizeof(o->mount_type), colon ? colon + 1 : "ext4");
+	if (colon && (size_t)(colon - val) < sizeof(o->mount_dev))
+		o->mount_dev[colon - val] = '\0';
+}
+
+/* One "saveoops.NAME=VALUE"; false for an unknown name or a bad value. */
+static bool set_option(struct options *o, const char *name, const char *val)
+{
+	if (!strcmp(name, "store"))
+		copy_opt(o->store, sizeof(o->store), val);
+	else if (!strcmp(name, "mount"))
+		parse_mount(o, val);
+	else if (!strcmp(name, "end"))
+		return parse_end(val, &o->end);
+	else if (!strcmp(name, "tail"))
+		return parse_uint(val, &o->tail);
+	else if (!strcmp(name, "timeout"))
+		return parse_uint(val, &o->timeout) && o->timeout > 0;
+	else if (!strcmp(name, "wait"))
+		return parse_uint(val, &o->wait);
+	else
+		return false;
+	return true;
+}
+
+static void parse_cmdline(struct options *o)
+{
+	char buf[4096], *tok, *save;
+	FILE *f = fopen("/proc/cmdline", "re");
+	size_t n;
+
+	if (!f)
+		return;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	for (tok = strtok_r(buf, " \t\n", &save); tok; tok = strtok_r(NULL, " \t\n", &save)) {
+		char *eq = strchr(tok, '=');
+
+		if (strncmp(tok, "saveoops.", 9) || !eq)
+			continue;
+		*eq = '\0';
+		if (!set_option(o, tok + 9, eq + 1))
+			say("ignoring bad option %s=%s", tok, eq + 1);
+	}
+}
+
+static int find_store(const struct options *o, char *path, size_t size)
+{
+	unsigned int tries = o->wait * 10 + 1;
+	int n = 0;
+
+	while (tries--) {
+		if (o->store[0]) {
+			if (!access(o->store, F_OK)) {
+				copy_opt(path, size, o->store);
+				return 1;
+			}
+		} else if ((n = store_locate(path, size)) > 0) {
+			return n;
+		}
+		if (tries)
+			usleep(100 * 1000);
+	}
+	return 0;
+}
+
+static void mount_store_fs(const struct options *o)
+{
+	if (!o->mount_dev[0])
+		return;
+	mkdir("/mnt", 0755);
+	if (mount(o->mount_dev, "/mnt", o->mount_type, 0, NULL))
+		say("cannot mount %s (%s) on /mnt: %s", o->mount_dev, o->mount_type,
+		    strerror(errno));
+}
+
+static void fill_header(const struct vmcore *vc, const struct ring_stats *rs,
+			const struct strbuf *log, struct store_record *hdr)
+{
+	uint64_t crash_time = 0;
+
+	memset(hdr, 0, sizeof(*hdr));
+	if (vmcoreinfo_num(vc, "CRASHTIME", &crash_time))
+		hdr->crash_time = (int64_t)crash_time;
+	hdr->capture_time = (int64_t)time(NULL);
+	hdr->records = rs->records;
+	hdr->skipped = ring_skipped(rs);
+	if (hdr->skipped || rs->truncated || rs->unreadable)
+		hdr->flags |= REC_RING_DAMAGED;
+	vmcoreinfo_str(vc, "OSRELEASE", hdr->release, sizeof(hdr->release));
+	vmcoreinfo_str(vc, "BUILD-ID", hdr->build_id, sizeof(hdr->build_id));
+	log_reason(log->data, log->len, hdr->reason, sizeof(hdr->reason));
+}
+
+static int save(const struct options *o, struct store_record *hdr, const struct strbuf *log)
+{
+	char path[256], err[256];
+	struct store st;
+	int slot, n;
+
+	mount_store_fs(o);
+	n = find_store(o, path, sizeof(path));
+	if (!n) {
+		if (o->store[0])
+			say("store %s does not exist: record not saved", o->store);
+		else
+			say("no store found (no block device has a saveoops superblock; "
+			    "format one with 'saveoops format' or set saveoops.store=): "
+			    "record not saved");
+		return CAPTURE_NOT_SAVED;
+	}
+	if (n > 1)
+		say("%d stores found, using %s (set saveoops.store= to choose)", n, path);
+	if (store_open(&st, path, true, err, sizeof(err))) {
+		say("cannot open the store %s: %s: record not saved", path, err);
+		store_close(&st);
+		return CAPTURE_NOT_SAVED;
+	}
+	slot = store_write(&st, hdr, log->data, log->len, err, sizeof(err));
+	if (slot < 0) {
+		say("%s: %s: record not saved; earlier records are intact%s", path, err,
+		    errno == ENOSPC ? " (run 'saveoops export' or 'saveoops clear')" : "");
+		store_close(&st);
+		return CAPTURE_NOT_SAVED;
+	}
+	say("saved record %" PRIu64 " (%u bytes%s) to %s slot %d", hdr->seq, hdr->log_len,
+	    hdr->flags & REC_TRUNCATED ? ", head cut to fit" : "", path, slot);
+	store_close(&st);
+	return CAPTURE_SAVED;
+}
+
+static void report(const struct ring_stats *rs, const struct store_record *hdr)
+{
+	say("read %" PRIu64 " log records (seq %" PRIu64 "-%" PRIu64 ") of Linux %s",
+	    rs->records, rs->first_seq, rs->last_seq, hdr->release[0] ? hdr->release : "?");
+	if (ring_skipped(rs) || rs->truncated || rs->unreadable)
+		say("damaged ring: skipped %" PRIu64 " records (%" PRIu64 " bad descriptors, %"
+		    PRIu64 " bad text blocks, %" PRIu64 " unfinished), %" PRIu64
+		    " texts cut short, %" PRIu64 " pages unreadable", ring_skipped(rs),
+		    rs->bad_desc, rs->bad_data, rs->incomplete, rs->truncated, rs->unreadable);
+	if (hdr->reason[0])
+		say("reason: %s", hdr->reason);
+}
+
+static void print_tail(const struct options *o, const struct strbuf *log)
+{
+	size_t lines = log_count_lines(log->data, log->len);
+
+	if (!o->tail)
+		return;
+	say("last %zu lines of the crashed kernel's log:",
+	    lines < o->tail ? lines : (size_t)o->tail);
+	log_print(stdout, log->data, log->len, 0, lines > o->tail ? lines - o->tail : 0);
+	fflush(stdout);
+}
+
+static int capture(const struct options *o)
+{
+	struct store_record hdr;
+	struct ring_stats rs;
+	struct strbuf log;
+	struct vmcore vc;
+	char err[256];
+	int ret;
+
+	if (vmcore_open(&vc, o->vmcore, err, sizeof(err))) {
+		say("cannot read the crash dump %s: %s", o->vmcore, err);
+		vmcore_close(&vc);
+		return CAPTURE_NO_LOG;
+	}
+	sb_init(&log);
+	if (ring_decode(&vc, &log, &rs, err, sizeof(err))) {
+		say("no log in %s: %s", o->vmcore, err);
+		ret = CAPTURE_NO_LOG;
+		goto out;
+	}
+	fill_header(&vc, &rs, &log, &hdr);
+	report(&rs, &hdr);
+	print_tail(o, &log);
+	ret = save(o, &hdr, &log);
+out:
+	sb_free(&log);
+	vmcore_close(&vc);
+	return ret;
+}
+
+static void setup_init(void)
+{
+	int fd;
+
+	mount("proc", "/proc", "proc", 0, NULL);
+	mount("sysfs", "/sys", "sysfs", 0, NULL);
+	mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
+	if (fcntl(1, F_GETFD) < 0) {
+		fd = open("/dev/console", O_RDWR);
+		if (fd >= 0) {
+			dup2(fd, 0);
+			dup2(fd, 1);
+			dup2(fd, 2);
+			if (fd > 2)
+				close(fd);
+		}
+	}
+}
+
+static void end_machine(enum end_action end)
+{
+	static const int how[] = { RB_AUTOBOOT, RB_POWER_OFF, RB_HALT_SYSTEM };
+	static const char *const what[] = { "rebooting", "powering off", "halting" };
+
+	if (end == END_NONE)
+		return;
+	sync();
+	say("%s", what[end]);
+	reboot(how[end]);
+	say("reboot(2) failed: %s", strerror(errno));
+	for (;;)
+		pause();
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+/* pid 1: capture in a child, wait at most o->timeout seconds, end. */
+static int run_as_init(const struct options *o)
+{
+	struct sigaction sa = { .sa_handler = on_alarm };
+	int status = 0;
+	pid_t child;
+
+	child = fork();
+	if (child == 0)
+		_exit(capture(o));
+	if (child < 0) {
+		say("fork: %s; capturing without a time limit", strerror(errno));
+		capture(o);
+	} else {
+		sigaction(SIGALRM, &sa, NULL);
+		alarm(o->timeout);
+		if (waitpid(child, &status, 0) < 0) {
+			say("capture did not end within %u s; giving up", o->timeout);
+			kill(child, SIGKILL);
+		}
+		alarm(0);
+	}
+	end_machine(o->end);
+	return 0;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: saveoops-capture [--vmcore PATH] [--store PATH] [--tail N]\n"
+		"                        [--end reboot|poweroff|halt|none]\n"
+		"\n"
+		"Save the crashed kernel's log from a vmcore as a record in a saveoops store.\n"
+		"As /init of a capture initramfs it reads these from the kernel command line:\n"
+		"  saveoops.store=PATH     the store (default: the block device whose\n"
+		"                          saveoops superblock is found first)\n"
+		"  saveoops.mount=DEV[:FS] mount DEV (default FS ext4) on /mnt first, for a\n"
+		"                          store file such as saveoops.store=/mnt/saveoops.img\n"
+		"  saveoops.tail=N         log lines to print on the console (default 50)\n"
+		"  saveoops.end=ACTION     reboot (default), poweroff, halt\n"
+		"  saveoops.timeout=SECS   end the capture kernel after this long (default 120)\n"
+		"  saveoops.wait=SECS      wait this long for the store device (default 10)\n"
+		"\n"
+		"Exit status (when not pid 1): 0 saved, 1 log read but not saved,\n"
+		"2 no log in the vmcore, 3 usage.\n");
+}
+
+static int parse_args(struct options *o, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "vmcore", required_argument, NULL, 'v' },
+		{ "store", required_argument, NULL, 's' },
+		{ "tail", required_argument, NULL, 't' },
+		{ "end", required_argument, NULL, 'e' },
+		{ "wait", required_argument, NULL, 'w' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "v:s:t:e:w:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'v':
+			o->vmcore = optarg;
+			break;
+		case 's':
+			copy_opt(o->store, sizeof(o->store), optarg);
+			break;
+		case 't':
+			if (!parse_uint(optarg, &o->tail))
+				goto bad;
+			break;
+		case 'e':
+			if (!parse_end(optarg, &o->end))
+				goto bad;
+			break;
+		case 'w':
+			if (!parse_uint(optarg, &o->wait))
+				goto bad;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			return -1;
+		}
+	}
+	if (optind == argc)
+		return 0;
+bad:
+	fprintf(stderr, "saveoops-capture: bad argument\n");
+	usage(stderr);
+	return -1;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o = {
+		.vmcore = "/proc/vmcore", .tail = 50, .timeout = 120, .wait = 10,
+		.end = END_REBOOT,
+	};
+	int ret;
+
+	if (getpid() == 1) {
+		setup_init();
+		parse_cmdline(&o);
+		return run_as_init(&o);
+	}
+	o.end = END_NONE;
+	o.wait = 0;
+	if (parse_args(&o, argc, argv))
+		return CAPTURE_USAGE;
+	ret = capture(&o);
+	end_machine(o.end);
+	return ret;
+}

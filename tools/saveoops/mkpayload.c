@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * saveoops-mkpayload: build the early crash payload the kernel arms kdump
+ * from (Documentation/admin-guide/kdump/early.rst), and put it ahead of an
+ * initrd, as the early microcode loader's cpio is.
+ *
+ * The payload is an uncompressed newc cpio holding
+ *	kernel/kdump/vmlinuz	the capture kernel
+ *	kernel/kdump/initrd	its initramfs: saveoops-capture as /init
+ *	kernel/kdump/cmdline	its command line, if one is given
+ * It is written without root and byte for byte the same for the same input.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "util.h"
+
+#define PAYLOAD_DIR	"kernel/kdump"
+#define CPIO_ALIGN	512	/* what follows starts on a block, as the kernel likes */
+
+struct buf {
+	char *data;
+	size_t len;
+};
+
+static int load_file(const char *path, struct buf *b)
+{
+	struct strbuf sb;
+	char chunk[65536];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	sb_init(&sb);
+	while ((n = read(fd, chunk, sizeof(chunk))) > 0)
+		sb_add(&sb, chunk, (size_t)n);
+	close(fd);
+	if (n < 0 || sb.oom) {
+		sb_free(&sb);
+		errno = n < 0 ? errno : ENOMEM;
+		return -1;
+	}
+	b->data = sb.data;
+	b->len = sb.len;
+	return 0;
+}
+
+static void pad(struct strbuf *out, size_t align)
+{
+	static const char zeros[CPIO_ALIGN];
+
+	if (out->len % align)
+		sb_add(out, zeros, align - out->len % align);
+}
+
+/* One newc entry; ino only needs to differ between entries. */
+static void cpio_entry(struct strbuf *out, const char *name, unsigned int mode,
+		       unsigned int rdev, const void *data, size_t len)
+{
+	static unsigned int ino = 1;
+	size_t namesize = strlen(name) + 1;
+
+	sb_addf(out, "070701%08X%08X%08X%08X%08X%08X%08zX%08X%08X%08X%08X%08zX%08X",
+		ino++, mode, 0U, 0U, (mode & S_IFMT) == S_IFDIR ? 2U : 1U, 0U, len,
+		0U, 0U, major(rdev), minor(rdev), namesize, 0U);
+	sb_add(out, name, namesize);
+	pad(out, 4);
+	if (len) {
+		sb_add(out, data, len);
+		pad(out, 4);
+	}
+}
+
+static void cpio_trailer(struct strbuf *out)
+{
+	cpio_entry(out, "TRAILER!!!", 0, 0, NULL, 0);
+}
+
+/* The capture initramfs: the program as /init and what it mounts on. */
+static void capture_initrd(struct strbuf *out, const struct buf *prog)
+{
+	cpio_entry(out, "dev", S_IFDIR | 0755, 0, NULL, 0);
+	cpio_entry(out, "dev/console", S_IFCHR | 0600, makedev(5, 1), NULL, 0);
+	cpio_entry(out, "mnt", S_IFDIR | 0755, 0, NULL, 0);
+	cpio_entry(out, "proc", S_IFDIR | 0755, 0, NULL, 0);
+	cpio_entry(out, "sys", S_IFDIR | 0755, 0, NULL, 0);
+	cpio_entry(out, "init", S_IFREG | 0755, 0, prog->data, prog->len);
+	cpio_trailer(out);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: saveoops-mkpayload [--kernel BZIMAGE] [--capture PROGRAM |\n"
+		"                          --capture-initrd FILE] [--cmdline STRING]\n"
+		"                          [--initrd INITRD] --output FILE\n"
+		"\n"
+		"Write the early crash payload cpio to FILE, followed by INITRD if given:\n"
+		"boot FILE as the initrd and the kernel arms kdump itself in early boot.\n"
+		"  --kernel          capture kernel (default: /boot/vmlinuz-$(uname -r))\n"
+		"  --capture         capture program, becomes /init of the capture\n"
+		"                    initramfs (default: saveoops-capture beside this program)\n"
+		"  --capture-initrd  use this capture initramfs as it is instead\n"
+		"  --cmdline         capture command line (default: none, the kernel's\n"
+		"                    default is used)\n");
+}
+
+static void default_capture(char *path, size_t size, const char *argv0)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	if (n <= 0) {
+		snprintf(self, sizeof(self), "%s", argv0);
+		n = (ssize_t)strlen(self);
+	}
+	self[n] = '\0';
+	snprintf(path, size, "%s/saveoops-capture", dirname(self));
+}
+
+struct args {
+	const char *kernel, *capture, *capture_initrd, *cmdline, *initrd, *output;
+	char kernel_buf[PATH_MAX], capture_buf[PATH_MAX];
+};
+
+static int parse_args(struct args *a, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "kernel", required_argument, NULL, 'k' },
+		{ "capture", required_argument, NULL, 'c' },
+		{ "capture-initrd", required_argument, NULL, 'C' },
+		{ "cmdline", required_argument, NULL, 'l' },
+		{ "initrd", required_argument, NULL, 'i' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct utsname u;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "k:c:C:l:i:o:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'k': a->kernel = optarg; break;
+		case 'c': a->capture = optarg; break;
+		case 'C': a->capture_initrd = optarg; break;
+		case 'l': a->cmdline = optarg; break;
+		case 'i': a->initrd = optarg; break;
+		case 'o': a->output = optarg; break;
+		case 'h': usage(stdout); exit(0);
+		default: return -1;
+		}
+	}
+	if (optind != argc || !a->output || (a->capture && a->capture_initrd))
+		return -1;
+	if (!a->kernel && !uname(&u)) {
+		snprintf(a->kernel_buf, sizeof(a->kernel_buf), "/boot/vmlinuz-%s", u.release);
+		a->kernel = a->kernel_buf;
+	}
+	if (!a->capture && !a->capture_initrd) {
+		default_capture(a->capture_buf, sizeof(a->capture_buf), argv[0]);
+		a->capture = a->capture_buf;
+	}
+	return 0;
+}
+
+static int fail_file(const char *what, const char *path)
+{
+	fprintf(stderr, "saveoops-mkpayload: %s %s: %s\n", what, path, strerror(errno));
+	return 1;
+}
+
+static int build(const struct args *a, struct strbuf *out)
+{
+	struct buf kernel = { 0 }, inner = { 0 }, initrd = { 0 };
+	struct strbuf capture;
+	int ret = 1;
+
+	sb_init(&capture);
+	if (load_file(a->kernel, &kernel)) {
+		fail_file("cannot read the capture kernel", a->kernel);
+		goto out;
+	}
+	if (a->capture_initrd) {
+		if (load_file(a->capture_initrd, &inner)) {
+			fail_file("cannot read the capture initramfs", a->capture_initrd);
+			goto out;
+		}
+		sb_add(&capture, inner.data, inner.len);
+	} else {
+		if (load_file(a->capture, &inner)) {
+			fail_file("cannot read the capture program", a->capture);
+			goto out;
+		}
+		capture_initrd(&capture, &inner);
+	}
+	if (a->initrd && load_file(a->initrd, &initrd)) {
+		fail_file("cannot read the initrd", a->initrd);
+		goto out;
+	}
+	cpio_entry(out, "kernel", S_IFDIR | 0755, 0, NULL, 0);
+	cpio_entry(out, PAYLOAD_DIR, S_IFDIR | 0755, 0, NULL, 0);
+	cpio_entry(out, PAYLOAD_DIR "/vmlinuz", S_IFREG | 0644, 0, kernel.data, kernel.len);
+	cpio_entry(out, PAYLOAD_DIR "/initrd", S_IFREG | 0644, 0, capture.data, capture.len);
+	if (a->cmdline)
+		cpio_entry(out, PAYLOAD_DIR "/cmdline", S_IFREG | 0644, 0, a->cmdline,
+			   strlen(a->cmdline));
+	cpio_trailer(out);
+	pad(out, CPIO_ALIGN);
+	sb_add(out, initrd.data, initrd.len);
+	ret = out->oom || capture.oom;
+	if (ret)
+		fprintf(stderr, "saveoops-mkpayload: out of memory\n");
+out:
+	free(kernel.data);
+	free(inner.data);
+	free(initrd.data);
+	sb_free(&capture);
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	struct args a = { 0 };
+	struct strbuf out;
+	int fd, ret;
+
+	if (parse_args(&a, argc, argv)) {
+		usage(stderr);
+		return 2;
+	}
+	sb_init(&out);
+	ret = build(&a, &out);
+	if (!ret) {
+		fd = open(a.output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (fd < 0 || write_full(fd, 0, out.data, out.len) || fsync(fd))
+			ret = fail_file("cannot write", a.output);
+		if (fd >= 0)
+			close(fd);
+	}
+	sb_free(&out);
+	return ret;
+}

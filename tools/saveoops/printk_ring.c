@@ -1,0 +1,527 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Decoder for the crashed kernel's printk ring buffer.
+ *
+ * The ring is two arrays and a byte ring: descriptors (state and text
+ * position), infos (sequence, time, length, caller) and the text data ring,
+ * where each block starts with the id of the descriptor that owns it. Every
+ * size and offset comes from VMCOREINFO; the only thing inferred is where
+ * the syslog level lives, because it is a bitfield VMCOREINFO cannot name
+ * (see find_level_byte()). Nothing read from the core is trusted: a record
+ * that does not check out is counted and skipped, and the walk is bounded
+ * by the size of the descriptor array.
+ */
+#include <ctype.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "printk_ring.h"
+
+/* Bounds a sane 6.12 ring stays within; larger is corruption. */
+#define MAX_COUNT_BITS	26
+#define MAX_SIZE_BITS	30
+#define MAX_STRUCT	4096
+
+#define DESC_RESERVED	0
+#define DESC_COMMITTED	1
+#define DESC_FINALIZED	2
+#define DESC_REUSABLE	3
+
+#define LPOS_FAILED	0x1
+#define LPOS_EMPTY_LINE	0x3
+
+struct ring_layout {
+	unsigned int word;		/* sizeof(long) of the crashed kernel */
+	uint64_t desc_ring;		/* address of prb->desc_ring */
+	uint64_t data_ring;		/* address of prb->text_data_ring */
+	uint64_t count_bits_off, descs_off, infos_off, head_id_off, tail_id_off;
+	uint64_t counter_off;
+	uint64_t desc_size, sv_off, lpos_off, begin_off, next_off;
+	uint64_t info_size, seq_off, ts_off, len_off, caller_off;
+	uint64_t size_bits_off, data_off;
+	bool has_caller;
+	bool has_level;
+	uint64_t level_off;
+};
+
+struct ring {
+	struct ring_layout l;
+	uint64_t count;			/* descriptors */
+	uint64_t size;			/* data ring bytes */
+	unsigned char *descs, *infos, *data;
+	uint64_t id_mask;
+	unsigned int flags_shift;
+};
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static uint64_t get_word(const unsigned char *p, unsigned int size)
+{
+	uint64_t v = 0;
+
+	memcpy(&v, p, size);	/* little endian: the low bytes come first */
+	return v;
+}
+
+static bool need(const struct vmcore *vc, const char *key, uint64_t *val,
+		 const char **missing)
+{
+	if (vmcoreinfo_num(vc, key, val))
+		return true;
+	if (!*missing)
+		*missing = key;
+	return false;
+}
+
+/*
+ * printk_info has "u16 text_len; u8 facility; u8 flags:5, level:3;" before
+ * caller_id. When caller_id sits exactly four bytes after text_len, that
+ * layout holds and the level is the top three bits of the byte before it.
+ */
+static void find_level_byte(struct ring_layout *l)
+{
+	if (l->has_caller && l->caller_off == l->len_off + 4) {
+		l->has_level = true;
+		l->level_off = l->caller_off - 1;
+	}
+}
+
+static int read_layout(const struct vmcore *vc, struct ring_layout *l,
+		       char *err, size_t errlen)
+{
+	const char *missing = NULL;
+	uint64_t prb_sym, prb, desc_ring_off, data_ring_off, word;
+	bool ok = true;
+
+	ok &= need(vc, "SYMBOL(prb)", &prb_sym, &missing);
+	ok &= need(vc, "OFFSET(printk_ringbuffer.desc_ring)", &desc_ring_off, &missing);
+	ok &= need(vc, "OFFSET(printk_ringbuffer.text_data_ring)", &data_ring_off, &missing);
+	ok &= need(vc, "OFFSET(prb_desc_ring.count_bits)", &l->count_bits_off, &missing);
+	ok &= need(vc, "OFFSET(prb_desc_ring.descs)", &l->descs_off, &missing);
+	ok &= need(vc, "OFFSET(prb_desc_ring.infos)", &l->infos_off, &missing);
+	ok &= need(vc, "OFFSET(prb_desc_ring.head_id)", &l->head_id_off, &missing);
+	ok &= need(vc, "OFFSET(prb_desc_ring.tail_id)", &l->tail_id_off, &missing);
+	ok &= need(vc, "SIZE(prb_desc)", &l->desc_size, &missing);
+	ok &= need(vc, "OFFSET(prb_desc.state_var)", &l->sv_off, &missing);
+	ok &= need(vc, "OFFSET(prb_desc.text_blk_lpos)", &l->lpos_off, &missing);
+	ok &= need(vc, "OFFSET(prb_data_blk_lpos.begin)", &l->begin_off, &missing);
+	ok &= need(vc, "OFFSET(prb_data_blk_lpos.next)", &l->next_off, &missing);
+	ok &= need(vc, "SIZE(printk_info)", &l->info_size, &missing);
+	ok &= need(vc, "OFFSET(printk_info.seq)", &l->seq_off, &missing);
+	ok &= need(vc, "OFFSET(printk_info.ts_nsec)", &l->ts_off, &missing);
+	ok &= need(vc, "OFFSET(printk_info.text_len)", &l->len_off, &missing);
+	ok &= need(vc, "OFFSET(prb_data_ring.size_bits)", &l->size_bits_off, &missing);
+	ok &= need(vc, "OFFSET(prb_data_ring.data)", &l->data_off, &missing);
+	ok &= need(vc, "SIZE(atomic_long_t)", &word, &missing);
+	ok &= need(vc, "OFFSET(atomic_long_t.counter)", &l->counter_off, &missing);
+	if (!ok)
+		return fail(err, errlen, "VMCOREINFO has no %s: not a lockless printk ring",
+			    missing);
+	l->has_caller = vmcoreinfo_num(vc, "OFFSET(printk_info.caller_id)", &l->caller_off);
+	find_level_byte(l);
+
+	if (word != 8)
+		return fail(err, errlen, "SIZE(atomic_long_t)=%" PRIu64 ": only 64-bit kernels",
+			    word);
+	l->word = (unsigned int)word;
+	if (l->desc_size == 0 || l->desc_size > MAX_STRUCT || l->info_size == 0 ||
+	    l->info_size > MAX_STRUCT ||
+	    l->sv_off + l->counter_off + word > l->desc_size ||
+	    l->lpos_off + l->begin_off + word > l->desc_size ||
+	    l->lpos_off + l->next_off + word > l->desc_size ||
+	    l->seq_off + 8 > l->info_size || l->ts_off + 8 > l->info_size ||
+	    l->len_off + 2 > l->info_size ||
+	    (l->has_caller && l->caller_off + 4 > l->info_size))
+		return fail(err, errlen, "VMCOREINFO sizes and offsets of the ring do not fit");
+
+	if (vmcore_read_virt(vc, prb_sym, &prb, sizeof(prb)))
+		return fail(err, errlen, "prb at 0x%" PRIx64 " is not in the core", prb_sym);
+	l->desc_ring = prb + desc_ring_off;
+	l->data_ring = prb + data_ring_off;
+	return 0;
+}
+
+/* Read a range, page by page; unreadable pages stay zero and are counted. */
+static unsigned char *read_array(const struct vmcore *vc, uint64_t addr, uint64_t len,
+				 uint64_t *unreadable)
+{
+	unsigned char *buf = calloc(1, len ? len : 1);
+	uint64_t off = 0;
+
+	if (!buf)
+		return NULL;
+	while (off < len) {
+		uint64_t chunk = 4096 - ((addr + off) & 4095);
+
+		if (chunk > len - off)
+			chunk = len - off;
+		if (vmcore_read_virt(vc, addr + off, buf + off, chunk))
+			(*unreadable)++;
+		off += chunk;
+	}
+	return buf;
+}
+
+static int read_ring(const struct vmcore *vc, struct ring *r, struct ring_stats *st,
+		     char *err, size_t errlen)
+{
+	const struct ring_layout *l = &r->l;
+	uint32_t count_bits, size_bits;
+	uint64_t descs, infos, data;
+
+	if (vmcore_read_virt(vc, l->desc_ring + l->count_bits_off, &count_bits, 4) ||
+	    vmcore_read_virt(vc, l->desc_ring + l->descs_off, &descs, 8) ||
+	    vmcore_read_virt(vc, l->desc_ring + l->infos_off, &infos, 8) ||
+	    vmcore_read_virt(vc, l->data_ring + l->size_bits_off, &size_bits, 4) ||
+	    vmcore_read_virt(vc, l->data_ring + l->data_off, &data, 8))
+		return fail(err, errlen, "the ring's header is not in the core");
+	if (count_bits > MAX_COUNT_BITS || size_bits > MAX_SIZE_BITS || size_bits < 3)
+		return fail(err, errlen, "implausible ring: 2^%u descriptors, 2^%u data bytes",
+			    count_bits, size_bits);
+	r->count = 1ULL << count_bits;
+	r->size = 1ULL << size_bits;
+	r->flags_shift = l->word * 8 - 2;
+	r->id_mask = ~(3ULL << r->flags_shift);
+	r->descs = read_array(vc, descs, r->count * l->desc_size, &st->unreadable);
+	r->infos = read_array(vc, infos, r->count * l->info_size, &st->unreadable);
+	r->data = read_array(vc, data, r->size, &st->unreadable);
+	if (!r->descs || !r->infos || !r->data)
+		return fail(err, errlen, "out of memory for a ring of %" PRIu64 " bytes", r->size);
+	return 0;
+}
+
+/*
+ * Locate a record's text in the data ring; NULL if the block is not where a
+ * valid one could be or is owned by another descriptor. *len is the space
+ * after the block's id.
+ */
+static const unsigned char *find_text(const struct ring *r, uint64_t id, uint64_t begin,
+				      uint64_t next, uint64_t *len)
+{
+	unsigned int bits = 0;
+	uint64_t start, size, w = r->l.word;
+
+	while ((1ULL << bits) < r->size)
+		bits++;
+	if ((begin >> bits) == (next >> bits) && begin < next) {
+		start = begin & (r->size - 1);
+		size = next - begin;
+	} else if (((begin + r->size) >> bits) == (next >> bits)) {
+		start = 0;
+		size = next & (r->size - 1);
+	} else {
+		return NULL;
+	}
+	if ((begin | next) & (w - 1) || size < w || start + size > r->size)
+		return NULL;
+	if ((get_word(r->data + start, r->l.word) & r->id_mask) != id)
+		return NULL;
+	*len = size - w;
+	return r->data + start + w;
+}
+
+static void add_prefix(struct strbuf *log, const struct ring *r, const unsigned char *info)
+{
+	const struct ring_layout *l = &r->l;
+	uint64_t ts = get_word(info + l->ts_off, 8);
+
+	if (l->has_level) {
+		unsigned int facility = info[l->len_off + 2];
+		unsigned int level = info[l->level_off] >> 5;
+
+		sb_addf(log, "<%u>", facility << 3 | level);
+	}
+	sb_addf(log, "[%5" PRIu64 ".%06" PRIu64 "]", ts / 1000000000, ts % 1000000000 / 1000);
+	if (l->has_caller) {
+		uint32_t caller = (uint32_t)get_word(info + l->caller_off, 4);
+		char who[16];
+
+		snprintf(who, sizeof(who), "%c%u", caller & 0x80000000U ? 'C' : 'T',
+			 caller & ~0x80000000U);
+		sb_addf(log, "[%6s]", who);
+	}
+	sb_add(log, " ", 1);
+}
+
+/* One record: every line of its text gets the prefix, as the console shows it. */
+static void add_record(struct strbuf *log, const struct ring *r, const unsigned char *info,
+		       const unsigned char *text, size_t len)
+{
+	size_t i;
+
+	add_prefix(log, r, info);
+	for (i = 0; i < len; i++) {
+		unsigned char c = text[i];
+
+		if (c == '\n') {
+			sb_add(log, "\n", 1);
+			add_prefix(log, r, info);
+		} else if (isprint(c) || (isspace(c) && c != '\n')) {
+			sb_add(log, &c, 1);
+		} else {
+			sb_addf(log, "\\x%02x", c);
+		}
+	}
+	sb_add(log, "\n", 1);
+}
+
+static void decode_one(struct strbuf *log, const struct ring *r, uint64_t id,
+		       struct ring_stats *st)
+{
+	const struct ring_layout *l = &r->l;
+	uint64_t idx = id & (r->count - 1);
+	const unsigned char *desc = r->descs + idx * l->desc_size;
+	const unsigned char *info = r->infos + idx * l->info_size;
+	uint64_t sv = get_word(desc + l->sv_off + l->counter_off, l->word);
+	uint64_t begin = get_word(desc + l->lpos_off + l->begin_off, l->word);
+	uint64_t next = get_word(desc + l->lpos_off + l->next_off, l->word);
+	unsigned int state = (unsigned int)(sv >> r->flags_shift);
+	uint64_t text_len = get_word(info + l->len_off, 2), avail = 0;
+	const unsigned char *text = NULL;
+
+	if ((sv & r->id_mask) != id) {
+		st->bad_desc++;
+		return;
+	}
+	if (state == DESC_REUSABLE)
+		return;		/* already given up by the kernel */
+	if (state == DESC_RESERVED) {
+		st->incomplete++;
+		return;
+	}
+	if (begin & 1) {
+		/* Data-less: an empty line, or text that did not fit. */
+		if (begin != LPOS_EMPTY_LINE && begin != LPOS_FAILED) {
+			st->bad_data++;
+			return;
+		}
+		text_len = 0;
+	} else {
+		text = find_text(r, id, begin, next, &avail);
+		if (!text) {
+			st->bad_data++;
+			return;
+		}
+		if (text_len > avail) {
+			st->truncated++;
+			text_len = avail;
+		}
+	}
+	if (!st->records)
+		st->first_seq = get_word(info + l->seq_off, 8);
+	st->last_seq = get_word(info + l->seq_off, 8);
+	st->records++;
+	add_record(log, r, info, text, (size_t)text_len);
+}
+
+static void walk(struct strbuf *log, const struct ring *r, uint64_t tail, uint64_t head,
+		 struct ring_stats *st)
+{
+	uint64_t id = tail & r->id_mask, n, span;
+
+	head &= r->id_mask;
+	span = (head - id) & r->id_mask;
+	if (span >= r->count) {
+		/* The tail cannot trail the head by more than the array. */
+		st->bad_desc += span - r->count + 1;
+		id = (head - r->count + 1) & r->id_mask;
+		span = r->count - 1;
+	}
+	for (n = 0; n <= span; n++) {
+		decode_one(log, r, id, st);
+		id = (id + 1) & r->id_mask;
+	}
+}
+
+/**
+ * ring_decode() - the crashed kernel's printk log as text
+ * @vc: an open core
+ * @log: where to append the log (see printk_ring.h for the format)
+ * @st: what was decoded and what was skipped
+ * @err: a one-line reason when nothing could be decoded
+ * @errlen: size of @err
+ *
+ * Return: 0 if the ring was found (records may still have been skipped),
+ * -1 if not.
+ */
+int ring_decode(const struct vmcore *vc, struct strbuf *log, struct ring_stats *st,
+		char *err, size_t errlen)
+{
+	struct ring r = { 0 };
+	uint64_t head, tail;
+	int ret = -1;
+
+	memset(st, 0, sizeof(*st));
+	if (read_layout(vc, &r.l, err, errlen))
+		return -1;
+	st->levels = r.l.has_level;
+	st->callers = r.l.has_caller;
+	if (read_ring(vc, &r, st, err, errlen))
+		goto out;
+	if (vmcore_read_virt(vc, r.l.desc_ring + r.l.head_id_off + r.l.counter_off, &head, 8) ||
+	    vmcore_read_virt(vc, r.l.desc_ring + r.l.tail_id_off + r.l.counter_off, &tail, 8)) {
+		fail(err, errlen, "the ring's head and tail are not in the core");
+		goto out;
+	}
+	walk(log, &r, tail, head, st);
+	if (log->oom) {
+		fail(err, errlen, "out of memory after %" PRIu64 " records", st->records);
+		goto out;
+	}
+	ret = 0;
+out:
+	free(r.descs);
+	free(r.infos);
+	free(r.data);
+	return ret;
+}
+
+/* Each skip_*() returns @p past its part of a line prefix, or @p if absent. */
+static const char *skip_level(const char *p, const char *end)
+{
+	const char *q = p + 1;
+
+	if (p >= end || *p != '<')
+		return p;
+	while (q < end && isdigit((unsigned char)*q))
+		q++;
+	return q > p + 1 && q < end && *q == '>' ? q + 1 : p;
+}
+
+static const char *skip_time(const char *p, const char *end)
+{
+	const char *q = p + 1;
+
+	if (p >= end || *p != '[')
+		return p;
+	while (q < end && *q == ' ')
+		q++;
+	while (q < end && (isdigit((unsigned char)*q) || *q == '.'))
+		q++;
+	return q < end && *q == ']' ? q + 1 : p;
+}
+
+static const char *skip_caller(const char *p, const char *end)
+{
+	const char *q = p + 1;
+
+	if (p >= end || *p != '[')
+		return p;
+	while (q < end && *q == ' ')
+		q++;
+	if (q >= end || (*q != 'T' && *q != 'C'))
+		return p;
+	q++;
+	while (q < end && isdigit((unsigned char)*q))
+		q++;
+	return q < end && *q == ']' && q - p >= 7 ? q + 1 : p;
+}
+
+const char *log_line_text(const char *line, const char *end)
+{
+	const char *p = skip_caller(skip_time(skip_level(line, end), end), end);
+
+	return p < end && *p == ' ' ? p + 1 : p;
+}
+
+size_t log_count_lines(const char *log, size_t len)
+{
+	size_t n = 0;
+	const char *p = log, *end = log + len;
+
+	while (p < end && (p = memchr(p, '\n', (size_t)(end - p)))) {
+		n++;
+		p++;
+	}
+	return n + (len && log[len - 1] != '\n');
+}
+
+static void print_line(FILE *f, const char *line, const char *end, unsigned int show)
+{
+	const char *time = skip_level(line, end);
+	const char *caller = skip_time(time, end);
+	const char *text = skip_caller(caller, end);
+
+	if (show & LOG_SHOW_LEVEL)
+		fwrite(line, 1, (size_t)(time - line), f);
+	fwrite(time, 1, (size_t)(caller - time), f);
+	if (show & LOG_SHOW_CALLER)
+		fwrite(caller, 1, (size_t)(text - caller), f);
+	fwrite(text, 1, (size_t)(end - text), f);
+	fputc('\n', f);
+}
+
+void log_print(FILE *f, const char *log, size_t len, unsigned int show, size_t skip_lines)
+{
+	const char *line = log, *end = log + len, *eol;
+
+	while (line < end) {
+		eol = memchr(line, '\n', (size_t)(end - line));
+		if (!eol)
+			eol = end;
+		if (skip_lines)
+			skip_lines--;
+		else
+			print_line(f, line, eol, show);
+		line = eol + 1;
+	}
+}
+
+static bool starts(const char *text, const char *end, const char *word)
+{
+	size_t n = strlen(word);
+
+	return (size_t)(end - text) >= n && !memcmp(text, word, n);
+}
+
+void log_reason(const char *log, size_t len, char *buf, size_t size)
+{
+	static const char *const oops_words[] = {
+		"BUG: ", "Oops: ", "kernel BUG at ", "general protection fault",
+		"Unable to handle", "WARNING: ", "sysrq: Trigger a crash",
+	};
+	const char *end = log + len, *line = log, *panic = NULL, *oops = NULL;
+	const char *last = NULL, *text, *eol;
+	size_t i, n;
+
+	while (line < end) {
+		eol = memchr(line, '\n', (size_t)(end - line));
+		if (!eol)
+			eol = end;
+		text = log_line_text(line, eol);
+		if (starts(text, eol, "Kernel panic - not syncing"))
+			panic = line;
+		for (i = 0; !oops && i < sizeof(oops_words) / sizeof(oops_words[0]); i++)
+			if (starts(text, eol, oops_words[i]))
+				oops = line;
+		if (eol > text)
+			last = line;
+		line = eol + 1;
+	}
+	if (!size)
+		return;
+	buf[0] = '\0';
+	line = panic ? panic : oops ? oops : last;
+	if (!line)
+		return;
+	eol = memchr(line, '\n', (size_t)(end - line));
+	if (!eol)
+		eol = end;
+	text = log_line_text(line, eol);
+	n = (size_t)(eol - text);
+	if (n >= size)
+		n = size - 1;
+	memcpy(buf, text, n);
+	buf[n] = '\0';
+}

@@ -1,0 +1,462 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * saveoops: list, read, archive and clear the crash records a capture
+ * kernel saved, on the running system or on a disk image.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "printk_ring.h"
+#include "store.h"
+
+#define EXIT_ERROR	1	/* an I/O error, a damaged record */
+#define EXIT_USAGE	2
+#define EXIT_NO_STORE	3
+#define EXIT_NO_RECORD	4
+
+static const char *store_arg;
+
+static int error(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int error(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("saveoops: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return code;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: saveoops [--store PATH] COMMAND [ARGS]\n"
+		"\n"
+		"Commands:\n"
+		"  list                      one line per record\n"
+		"  show [SEQ] [--level] [--caller] [--info]\n"
+		"                            the log of record SEQ (default: the newest),\n"
+		"                            as dmesg prints it\n"
+		"  export DIR [--all]        write DIR/saveoops-SEQ-TIME/{dmesg.txt,info} for\n"
+		"                            each record not yet exported (--all: every one)\n"
+		"                            and mark them exported: their slots may be reused\n"
+		"  clear SEQ...|--all        remove records and wipe their logs\n"
+		"  format [--slots N] [--size BYTES[K|M|G]] [--force] PATH\n"
+		"                            write an empty store on a device or file\n"
+		"\n"
+		"The store is --store PATH, else $SAVEOOPS_STORE, else the first block device\n"
+		"with a saveoops superblock. A disk image file works as well as a device.\n"
+		"\n"
+		"Exit status: 0 success, 1 error, 2 usage, 3 no store, 4 no such record.\n");
+}
+
+static int open_store(struct store *st, bool writable)
+{
+	const char *path = store_arg ? store_arg : getenv("SAVEOOPS_STORE");
+	char found[256], err[256];
+	int n;
+
+	if (!path) {
+		n = store_locate(found, sizeof(found));
+		if (!n)
+			return error(EXIT_NO_STORE, "no store found (no block device has a "
+				     "saveoops superblock); use --store PATH");
+		if (n > 1)
+			fprintf(stderr, "saveoops: %d stores found, using %s\n", n, found);
+		path = found;
+	}
+	if (store_open(st, path, writable, err, sizeof(err))) {
+		store_close(st);
+		return error(EXIT_NO_STORE, "%s", err);
+	}
+	return 0;
+}
+
+static const char *format_time(int64_t t, char *buf, size_t size)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (!t || !gmtime_r(&tt, &tm) || !strftime(buf, size, "%Y-%m-%d %H:%M:%S", &tm))
+		snprintf(buf, size, "%-19s", "-");
+	return buf;
+}
+
+static const char *slot_state(const struct store_slot *s)
+{
+	if (s->state == SLOT_DAMAGED)
+		return "damaged";
+	return s->hdr.flags & REC_EXPORTED ? "exported" : "new";
+}
+
+/* Slots holding records, by sequence number. */
+static unsigned int sorted_records(const struct store *st, unsigned int *order)
+{
+	unsigned int i, j, n = 0;
+
+	for (i = 0; i < st->sb.slot_count; i++) {
+		if (st->slots[i].state == SLOT_EMPTY)
+			continue;
+		for (j = n; j > 0 && st->slots[order[j - 1]].hdr.seq > st->slots[i].hdr.seq; j--)
+			order[j] = order[j - 1];
+		order[j] = i;
+		n++;
+	}
+	return n;
+}
+
+static int cmd_list(int argc, char **argv)
+{
+	unsigned int order[STORE_MAX_SLOTS], i, n, unread = 0;
+	struct store st;
+	char when[32];
+	int ret;
+
+	(void)argv;
+	if (argc > 1)
+		return error(EXIT_USAGE, "list takes no arguments");
+	ret = open_store(&st, false);
+	if (ret)
+		return ret;
+	n = sorted_records(&st, order);
+	printf("%-5s %-19s  %-20s %-8s %8s  %s\n", "SEQ", "CRASHED (UTC)", "RELEASE",
+	       "STATE", "BYTES", "REASON");
+	for (i = 0; i < n; i++) {
+		const struct store_slot *s = &st.slots[order[i]];
+
+		unread += !(s->hdr.flags & REC_EXPORTED);
+		printf("%-5" PRIu64 " %s  %-20s %-8s %8u  %s\n", s->hdr.seq,
+		       format_time(s->hdr.crash_time, when, sizeof(when)),
+		       s->hdr.release, slot_state(s), s->hdr.log_len, s->hdr.reason);
+	}
+	printf("%u of %u slots used, %u not exported\n", n, st.sb.slot_count, unread);
+	store_close(&st);
+	return 0;
+}
+
+static int parse_seq(const char *s, uint64_t *seq)
+{
+	char *end;
+
+	errno = 0;
+	*seq = strtoull(s, &end, 10);
+	return errno || end == s || *end || !*seq ? -1 : 0;
+}
+
+static void print_info(FILE *f, const struct store_slot *s)
+{
+	const struct store_record *h = &s->hdr;
+	char when[32];
+
+	fprintf(f, "seq=%" PRIu64 "\n", h->seq);
+	fprintf(f, "crash_time=%s\n", format_time(h->crash_time, when, sizeof(when)));
+	fprintf(f, "capture_time=%s\n", format_time(h->capture_time, when, sizeof(when)));
+	fprintf(f, "release=%s\n", h->release);
+	fprintf(f, "build_id=%s\n", h->build_id);
+	fprintf(f, "reason=%s\n", h->reason);
+	fprintf(f, "state=%s\n", slot_state(s));
+	fprintf(f, "log_bytes=%u\n", h->log_len);
+	fprintf(f, "log_bytes_cut=%u\n", h->log_dropped);
+	fprintf(f, "printk_records=%" PRIu64 "\n", h->records);
+	fprintf(f, "printk_records_skipped=%" PRIu64 "\n", h->skipped);
+}
+
+static int cmd_show(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "level", no_argument, NULL, 'l' },
+		{ "caller", no_argument, NULL, 'c' },
+		{ "info", no_argument, NULL, 'i' },
+		{ NULL, 0, NULL, 0 },
+	};
+	unsigned int show = 0;
+	bool info = false;
+	struct strbuf log;
+	struct store st;
+	char err[256];
+	uint64_t seq = 0;
+	int c, slot, ret;
+
+	while ((c = getopt_long(argc, argv, "lci", longopts, NULL)) != -1) {
+		if (c == 'l')
+			show |= LOG_SHOW_LEVEL;
+		else if (c == 'c')
+			show |= LOG_SHOW_CALLER;
+		else if (c == 'i')
+			info = true;
+		else
+			return EXIT_USAGE;
+	}
+	if (argc - optind > 1 || (argc - optind == 1 && parse_seq(argv[optind], &seq)))
+		return error(EXIT_USAGE, "show takes one record number");
+	ret = open_store(&st, false);
+	if (ret)
+		return ret;
+	slot = seq ? store_find_seq(&st, seq) : store_newest(&st);
+	if (slot < 0) {
+		store_close(&st);
+		return seq ? error(EXIT_NO_RECORD, "no record %" PRIu64, seq) :
+			     error(EXIT_NO_RECORD, "the store holds no records");
+	}
+	if (info) {
+		print_info(stdout, &st.slots[slot]);
+		putchar('\n');
+	}
+	sb_init(&log);
+	ret = store_read_log(&st, (unsigned int)slot, &log, err, sizeof(err));
+	log_print(stdout, log.data ? log.data : "", log.len, show, 0);
+	sb_free(&log);
+	store_close(&st);
+	if (fflush(stdout))
+		return error(EXIT_ERROR, "write error: %s", strerror(errno));
+	return ret ? error(EXIT_ERROR, "record %" PRIu64 " is damaged: %s", seq, err) : 0;
+}
+
+static int write_file(const char *path, const struct store_slot *s, const struct strbuf *log)
+{
+	FILE *f = fopen(path, "we");
+	int ret;
+
+	if (!f)
+		return -1;
+	if (log)
+		log_print(f, log->data ? log->data : "", log->len, 0, 0);
+	else
+		print_info(f, s);
+	ret = fflush(f) || fsync(fileno(f)) ? -1 : 0;
+	return fclose(f) || ret ? -1 : 0;
+}
+
+static int export_one(struct store *st, unsigned int slot, const char *dir)
+{
+	const struct store_slot *s = &st->slots[slot];
+	char sub[4096], path[4200], err[256];
+	struct strbuf log;
+	int ret, damaged;
+
+	snprintf(sub, sizeof(sub), "%s/saveoops-%" PRIu64 "-%" PRId64, dir, s->hdr.seq,
+		 s->hdr.crash_time ? s->hdr.crash_time : s->hdr.capture_time);
+	if (mkdir(sub, 0700) && errno != EEXIST)
+		return error(EXIT_ERROR, "%s: %s", sub, strerror(errno));
+	sb_init(&log);
+	damaged = store_read_log(st, slot, &log, err, sizeof(err));
+	snprintf(path, sizeof(path), "%s/dmesg.txt", sub);
+	ret = write_file(path, s, &log);
+	sb_free(&log);
+	snprintf(path, sizeof(path), "%s/info", sub);
+	if (ret || write_file(path, s, NULL))
+		return error(EXIT_ERROR, "%s: %s", path, strerror(errno));
+	printf("%s%s\n", sub, damaged ? " (damaged record: log as read)" : "");
+	if (st->writable && store_set_flags(st, slot, REC_EXPORTED, err, sizeof(err)))
+		return error(EXIT_ERROR, "record %" PRIu64 " exported but not marked: %s",
+			     s->hdr.seq, err);
+	return 0;
+}
+
+static int cmd_export(int argc, char **argv)
+{
+	unsigned int order[STORE_MAX_SLOTS], i, n;
+	bool all = argc == 3 && !strcmp(argv[2], "--all");
+	struct store st;
+	int ret = 0;
+
+	if (argc != 2 && !all)
+		return error(EXIT_USAGE, "usage: saveoops export DIR [--all]");
+	if (mkdir(argv[1], 0700) && errno != EEXIST)
+		return error(EXIT_ERROR, "%s: %s", argv[1], strerror(errno));
+	if (open_store(&st, true)) {
+		fprintf(stderr, "saveoops: exporting without marking records exported\n");
+		ret = open_store(&st, false);
+		if (ret)
+			return ret;
+	}
+	n = sorted_records(&st, order);
+	for (i = 0; i < n && !ret; i++)
+		if (all || !(st.slots[order[i]].hdr.flags & REC_EXPORTED))
+			ret = export_one(&st, order[i], argv[1]);
+	store_close(&st);
+	return ret;
+}
+
+static int cmd_clear(int argc, char **argv)
+{
+	bool all = argc == 2 && !strcmp(argv[1], "--all");
+	struct store st;
+	char err[256];
+	uint64_t seq;
+	int i, slot, ret;
+
+	if (argc < 2)
+		return error(EXIT_USAGE, "usage: saveoops clear SEQ...|--all");
+	for (i = 1; !all && i < argc; i++)
+		if (parse_seq(argv[i], &seq))
+			return error(EXIT_USAGE, "bad record number '%s'", argv[i]);
+	ret = open_store(&st, true);
+	if (ret)
+		return ret;
+	for (i = 0; all && i < (int)st.sb.slot_count; i++)
+		if (st.slots[i].state != SLOT_EMPTY &&
+		    store_clear(&st, (unsigned int)i, err, sizeof(err)))
+			ret = error(EXIT_ERROR, "slot %d: %s", i, err);
+	for (i = 1; !all && i < argc; i++) {
+		parse_seq(argv[i], &seq);
+		slot = store_find_seq(&st, seq);
+		if (slot < 0)
+			ret = error(EXIT_NO_RECORD, "no record %" PRIu64, seq);
+		else if (store_clear(&st, (unsigned int)slot, err, sizeof(err)))
+			ret = error(EXIT_ERROR, "record %" PRIu64 ": %s", seq, err);
+	}
+	store_close(&st);
+	return ret;
+}
+
+static int parse_size(const char *s, uint64_t *size)
+{
+	char *end;
+	uint64_t mult = 1;
+
+	errno = 0;
+	*size = strtoull(s, &end, 10);
+	if (errno || end == s)
+		return -1;
+	if (*end == 'K' || *end == 'k')
+		mult = 1ULL << 10;
+	else if (*end == 'M' || *end == 'm')
+		mult = 1ULL << 20;
+	else if (*end == 'G' || *end == 'g')
+		mult = 1ULL << 30;
+	else if (*end)
+		return -1;
+	if (*end && end[1])
+		return -1;
+	*size *= mult;
+	return 0;
+}
+
+/* Refuse to format over anything but zeros or a store of exported records. */
+static int check_overwrite(int fd, const char *path)
+{
+	unsigned char block[STORE_BLOCK];
+	unsigned int i, unread = 0;
+	struct store st;
+	char err[256];
+	ssize_t n = pread(fd, block, sizeof(block), 0);
+
+	if (n <= 0)
+		return 0;
+	if (store_probe(fd)) {
+		if (store_open_fd(&st, dup(fd), false, err, sizeof(err)) == 0)
+			for (i = 0; i < st.sb.slot_count; i++)
+				unread += !store_slot_reusable(&st.slots[i]);
+		store_close(&st);
+		if (unread)
+			return error(EXIT_ERROR, "%s holds %u records not exported; "
+				     "--force erases them", path, unread);
+		return 0;
+	}
+	for (i = 0; i < (unsigned int)n; i++)
+		if (block[i])
+			return error(EXIT_ERROR, "%s is not empty and not a saveoops store; "
+				     "--force overwrites it", path);
+	return 0;
+}
+
+static int cmd_format(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "slots", required_argument, NULL, 'n' },
+		{ "size", required_argument, NULL, 'S' },
+		{ "force", no_argument, NULL, 'f' },
+		{ NULL, 0, NULL, 0 },
+	};
+	unsigned int slots = STORE_DEFAULT_SLOTS;
+	const char *path = store_arg;
+	uint64_t size = 0;
+	bool force = false;
+	char err[256], *end;
+	int c, fd, ret;
+
+	while ((c = getopt_long(argc, argv, "n:S:f", longopts, NULL)) != -1) {
+		if (c == 'n') {
+			slots = (unsigned int)strtoul(optarg, &end, 10);
+			if (*end || !*optarg)
+				return error(EXIT_USAGE, "bad --slots '%s'", optarg);
+		} else if (c == 'S') {
+			if (parse_size(optarg, &size))
+				return error(EXIT_USAGE, "bad --size '%s'", optarg);
+		} else if (c == 'f') {
+			force = true;
+		} else {
+			return EXIT_USAGE;
+		}
+	}
+	if (argc - optind == 1)
+		path = argv[optind];
+	else if (argc != optind || !path)
+		return error(EXIT_USAGE, "usage: saveoops format [--slots N] [--size BYTES] "
+			     "[--force] PATH");
+	fd = open(path, O_RDWR | O_CLOEXEC | (size ? O_CREAT : 0), 0600);
+	if (fd < 0)
+		return error(EXIT_ERROR, "%s: %s%s", path, strerror(errno),
+			     errno == ENOENT ? " (give --size to create a file)" : "");
+	ret = force ? 0 : check_overwrite(fd, path);
+	if (!ret && store_format(fd, size, slots, err, sizeof(err)))
+		ret = error(EXIT_ERROR, "%s: %s", path, err);
+	close(fd);
+	if (!ret)
+		printf("%s: saveoops store with %u slots\n", path, slots);
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		int (*run)(int argc, char **argv);
+	} cmds[] = {
+		{ "list", cmd_list }, { "show", cmd_show }, { "export", cmd_export },
+		{ "clear", cmd_clear }, { "format", cmd_format },
+	};
+	unsigned int i;
+	int argi = 1;
+
+	while (argi < argc && argv[argi][0] == '-') {
+		if (!strcmp(argv[argi], "--help") || !strcmp(argv[argi], "-h")) {
+			usage(stdout);
+			return 0;
+		}
+		if ((!strcmp(argv[argi], "--store") || !strcmp(argv[argi], "-s")) &&
+		    argi + 1 < argc) {
+			store_arg = argv[argi + 1];
+			argi += 2;
+			continue;
+		}
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (argi == argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		if (!strcmp(argv[argi], cmds[i].name)) {
+			optind = 1;
+			return cmds[i].run(argc - argi, argv + argi);
+		}
+	}
+	error(EXIT_USAGE, "unknown command '%s'", argv[argi]);
+	usage(stderr);
+	return EXIT_USAGE;
+}

@@ -1,0 +1,501 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The saveoops store. See store.h for the layout and the rules that keep
+ * earlier records safe.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>	/* BLKGETSIZE64 */
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "store.h"
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static uint64_t slot_offset(const struct store *st, unsigned int slot)
+{
+	return STORE_BLOCK + (uint64_t)slot * st->sb.slot_size;
+}
+
+static uint32_t super_crc(const struct store_super *sb)
+{
+	return crc32_le(0, sb, offsetof(struct store_super, crc));
+}
+
+static uint32_t header_crc(const struct store_record *hdr)
+{
+	struct store_record copy = *hdr;
+
+	copy.hdr_crc = 0;
+	return crc32_le(0, &copy, sizeof(copy));
+}
+
+static bool super_valid(const struct store_super *sb)
+{
+	return !memcmp(sb->magic, STORE_MAGIC, 8) && sb->version == STORE_VERSION &&
+	       sb->crc == super_crc(sb);
+}
+
+/**
+ * store_probe() - does a device or file start with a saveoops superblock
+ * @fd: open for reading
+ *
+ * Return: true if a valid superblock is at offset 0.
+ */
+bool store_probe(int fd)
+{
+	struct store_super sb;
+
+	return !read_full(fd, 0, &sb, sizeof(sb)) && super_valid(&sb);
+}
+
+static int device_size(int fd, uint64_t *size)
+{
+	struct stat stb;
+
+	if (fstat(fd, &stb))
+		return -1;
+	if (S_ISBLK(stb.st_mode))
+		return ioctl(fd, BLKGETSIZE64, size);
+	*size = (uint64_t)stb.st_size;
+	return 0;
+}
+
+static int check_super(const struct store_super *sb, uint64_t dev_size,
+		       char *err, size_t errlen)
+{
+	if (!super_valid(sb))
+		return fail(err, errlen, "no saveoops store (no valid superblock)");
+	if (sb->slot_count == 0 || sb->slot_count > STORE_MAX_SLOTS ||
+	    sb->slot_size < STORE_MIN_SLOT || sb->slot_size % STORE_BLOCK ||
+	    sb->slot_size > (1ULL << 40) ||
+	    sb->size != STORE_BLOCK + sb->slot_count * sb->slot_size)
+		return fail(err, errlen, "superblock describes an impossible layout "
+			    "(%u slots of %" PRIu64 " bytes)", sb->slot_count, sb->slot_size);
+	if (dev_size && sb->size > dev_size)
+		return fail(err, errlen, "store of %" PRIu64 " bytes on a device of %" PRIu64,
+			    sb->size, dev_size);
+	return 0;
+}
+
+static bool header_valid(const struct store_record *hdr, uint64_t log_space)
+{
+	return !memcmp(hdr->magic, STORE_RECORD_MAGIC, 8) &&
+	       hdr->version == STORE_VERSION && hdr->hdr_crc == header_crc(hdr) &&
+	       hdr->log_len <= log_space;
+}
+
+/* Terminate the header's strings, whatever the disk said. */
+static void terminate_strings(struct store_record *hdr)
+{
+	hdr->release[sizeof(hdr->release) - 1] = '\0';
+	hdr->build_id[sizeof(hdr->build_id) - 1] = '\0';
+	hdr->reason[sizeof(hdr->reason) - 1] = '\0';
+}
+
+static void scan_slot(struct store *st, unsigned int i)
+{
+	struct store_slot *s = &st->slots[i];
+	struct strbuf log;
+	char err[128];
+
+	s->state = SLOT_EMPTY;
+	if (read_full(st->fd, slot_offset(st, i), &s->hdr, sizeof(s->hdr)) ||
+	    !header_valid(&s->hdr, store_log_space(st)))
+		return;
+	terminate_strings(&s->hdr);
+	if (s->hdr.seq > st->max_seq)
+		st->max_seq = s->hdr.seq;
+	if (s->hdr.flags & REC_CLEARED)
+		return;
+	sb_init(&log);
+	s->state = store_read_log(st, i, &log, err, sizeof(err)) ? SLOT_DAMAGED : SLOT_RECORD;
+	sb_free(&log);
+}
+
+/**
+ * store_open_fd() - read a store's superblock and every slot header
+ * @st: the store to set up; store_close() releases it, even on failure
+ * @fd: the device or file; the store owns it from now on
+ * @writable: @fd is open for writing
+ * @err: a one-line reason on failure
+ * @errlen: size of @err
+ *
+ * Return: 0, or -1 with @err set.
+ */
+int store_open_fd(struct store *st, int fd, bool writable, char *err, size_t errlen)
+{
+	uint64_t size = 0;
+	unsigned int i;
+
+	memset(st, 0, sizeof(*st));
+	st->fd = fd;
+	st->writable = writable;
+	if (device_size(fd, &size))
+		size = 0;
+	if (read_full(fd, 0, &st->sb, sizeof(st->sb)))
+		return fail(err, errlen, "cannot read the superblock: %s", strerror(errno));
+	if (check_super(&st->sb, size, err, errlen))
+		return -1;
+	st->slots = calloc(st->sb.slot_count, sizeof(*st->slots));
+	if (!st->slots)
+		return fail(err, errlen, "out of memory");
+	for (i = 0; i < st->sb.slot_count; i++)
+		scan_slot(st, i);
+	return 0;
+}
+
+int store_open(struct store *st, const char *path, bool writable, char *err, size_t errlen)
+{
+	int fd = open(path, (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+
+	if (fd < 0) {
+		memset(st, 0, sizeof(*st));
+		st->fd = -1;
+		return fail(err, errlen, "%s: %s", path, strerror(errno));
+	}
+	if (store_open_fd(st, fd, writable, err, errlen))
+		return -1;
+	snprintf(st->path, sizeof(st->path), "%s", path);
+	return 0;
+}
+
+void store_close(struct store *st)
+{
+	if (st->fd >= 0)
+		close(st->fd);
+	free(st->slots);
+	memset(st, 0, sizeof(*st));
+	st->fd = -1;
+}
+
+uint64_t store_log_space(const struct store *st)
+{
+	return st->sb.slot_size - STORE_HEADER;
+}
+
+/**
+ * store_read_log() - read and check one slot's log
+ * @st: an open store
+ * @slot: a slot whose header is valid
+ * @log: where to append the log
+ * @err: the reason on failure
+ * @errlen: size of @err
+ *
+ * Return: 0 if the log matches its checksum, -1 if not (@log then holds
+ * what was read, for a damaged record).
+ */
+int store_read_log(const struct store *st, unsigned int slot, struct strbuf *log,
+		   char *err, size_t errlen)
+{
+	const struct store_record *hdr = &st->slots[slot].hdr;
+	uint32_t crc;
+	char *buf;
+
+	buf = malloc(hdr->log_len ? hdr->log_len : 1);
+	if (!buf)
+		return fail(err, errlen, "out of memory");
+	if (read_full(st->fd, slot_offset(st, slot) + STORE_HEADER, buf, hdr->log_len)) {
+		free(buf);
+		return fail(err, errlen, "read error: %s", strerror(errno));
+	}
+	crc = crc32_le(0, buf, hdr->log_len);
+	sb_add(log, buf, hdr->log_len);
+	free(buf);
+	if (log->oom)
+		return fail(err, errlen, "out of memory");
+	if (crc != hdr->log_crc)
+		return fail(err, errlen, "log checksum mismatch");
+	return 0;
+}
+
+int store_find_seq(const struct store *st, uint64_t seq)
+{
+	unsigned int i;
+
+	for (i = 0; i < st->sb.slot_count; i++)
+		if (st->slots[i].state != SLOT_EMPTY && st->slots[i].hdr.seq == seq)
+			return (int)i;
+	return -1;
+}
+
+int store_newest(const struct store *st)
+{
+	unsigned int i;
+	int best = -1;
+
+	for (i = 0; i < st->sb.slot_count; i++) {
+		if (st->slots[i].state == SLOT_EMPTY)
+			continue;
+		if (best < 0 || st->slots[i].hdr.seq > st->slots[best].hdr.seq)
+			best = (int)i;
+	}
+	return best;
+}
+
+bool store_slot_reusable(const struct store_slot *s)
+{
+	return s->state == SLOT_EMPTY || (s->hdr.flags & REC_EXPORTED);
+}
+
+/**
+ * store_pick_slot() - where the next record goes
+ * @st: an open store
+ *
+ * Return: the first empty slot, else the one holding the oldest exported
+ * record, else -1: the store is full of records nobody has read.
+ */
+int store_pick_slot(const struct store *st)
+{
+	unsigned int i;
+	int best = -1;
+
+	for (i = 0; i < st->sb.slot_count; i++)
+		if (st->slots[i].state == SLOT_EMPTY)
+			return (int)i;
+	for (i = 0; i < st->sb.slot_count; i++) {
+		if (!store_slot_reusable(&st->slots[i]))
+			continue;
+		if (best < 0 || st->slots[i].hdr.seq < st->slots[best].hdr.seq)
+			best = (int)i;
+	}
+	return best;
+}
+
+static int sync_fd(int fd)
+{
+	return fdatasync(fd) && errno != EINVAL ? -1 : 0;
+}
+
+/* Write a header and make it durable. */
+static int put_header(struct store *st, unsigned int slot, struct store_record *hdr)
+{
+	hdr->hdr_crc = 0;
+	if (hdr->magic[0])
+		hdr->hdr_crc = header_crc(hdr);
+	if (write_full(st->fd, slot_offset(st, slot), hdr, sizeof(*hdr)))
+		return -1;
+	return sync_fd(st->fd);
+}
+
+/**
+ * store_write() - add a record, header last
+ * @st: a store open for writing
+ * @hdr: the record's metadata; magic, version, seq, lengths and checksums
+ *	 are filled in here
+ * @log: the log; if it does not fit a slot, its head is cut at a line start
+ * @len: length of @log
+ * @err: the reason on failure
+ * @errlen: size of @err
+ *
+ * Return: the slot written, or -1 (errno ENOSPC when the store is full).
+ */
+int store_write(struct store *st, struct store_record *hdr, const char *log, size_t len,
+		char *err, size_t errlen)
+{
+	uint64_t space = store_log_space(st);
+	struct store_record blank = { 0 };
+	int slot = store_pick_slot(st);
+
+	if (slot < 0) {
+		errno = ENOSPC;
+		return fail(err, errlen, "store full: %u records not exported yet",
+			    st->sb.slot_count);
+	}
+	if (len > space) {
+		const char *cut = log + (len - space);
+		const char *nl = memchr(cut, '\n', len - (size_t)(cut - log));
+
+		cut = nl ? nl + 1 : log + len;
+		hdr->flags |= REC_TRUNCATED;
+		hdr->log_dropped = (uint32_t)(cut - log);
+		len -= (size_t)(cut - log);
+		log = cut;
+	}
+	memcpy(hdr->magic, STORE_RECORD_MAGIC, 8);
+	hdr->version = STORE_VERSION;
+	hdr->seq = st->max_seq + 1;
+	hdr->log_len = (uint32_t)len;
+	hdr->log_crc = crc32_le(0, log, len);
+
+	if (put_header(st, (unsigned int)slot, &blank) ||
+	    write_full(st->fd, slot_offset(st, (unsigned int)slot) + STORE_HEADER, log, len) ||
+	    sync_fd(st->fd) || put_header(st, (unsigned int)slot, hdr))
+		return fail(err, errlen, "write error: %s", strerror(errno));
+	st->slots[slot].state = SLOT_RECORD;
+	st->slots[slot].hdr = *hdr;
+	st->max_seq = hdr->seq;
+	return slot;
+}
+
+/**
+ * store_set_flags() - add flags to a record's header (a one-sector rewrite)
+ * @st: a store open for writing
+ * @slot: a slot with a valid header
+ * @flags: REC_EXPORTED or REC_CLEARED
+ * @err: the reason on failure
+ * @errlen: size of @err
+ *
+ * Return: 0 or -1.
+ */
+int store_set_flags(struct store *st, unsigned int slot, uint32_t flags, char *err,
+		    size_t errlen)
+{
+	struct store_record hdr = st->slots[slot].hdr;
+
+	hdr.flags |= flags;
+	if (put_header(st, slot, &hdr))
+		return fail(err, errlen, "write error: %s", strerror(errno));
+	st->slots[slot].hdr = hdr;
+	if (flags & REC_CLEARED)
+		st->slots[slot].state = SLOT_EMPTY;
+	return 0;
+}
+
+/**
+ * store_clear() - remove a record and wipe its log
+ * @st: a store open for writing
+ * @slot: the record's slot
+ * @err: the reason on failure
+ * @errlen: size of @err
+ *
+ * The header keeps its sequence number, so numbering goes on after a clear.
+ *
+ * Return: 0 or -1.
+ */
+int store_clear(struct store *st, unsigned int slot, char *err, size_t errlen)
+{
+	uint32_t len = st->slots[slot].hdr.log_len;
+	char *zero;
+
+	if (store_set_flags(st, slot, REC_CLEARED, err, errlen))
+		return -1;
+	zero = calloc(1, len ? len : 1);
+	if (!zero)
+		return fail(err, errlen, "out of memory");
+	if (write_full(st->fd, slot_offset(st, slot) + STORE_HEADER, zero, len) ||
+	    sync_fd(st->fd)) {
+		free(zero);
+		return fail(err, errlen, "write error: %s", strerror(errno));
+	}
+	free(zero);
+	return 0;
+}
+
+/**
+ * store_locate() - find a store by its superblock among the block devices
+ * @path: where to put "/dev/NAME" of the first one found
+ * @size: size of @path
+ *
+ * Whole disks and partitions are both tried, in /sys/class/block order.
+ *
+ * Return: the number of stores seen (the first is in @path), 0 if none.
+ */
+int store_locate(char *path, size_t size)
+{
+	DIR *dir = opendir("/sys/class/block");
+	struct dirent *de;
+	int found = 0;
+
+	if (!dir)
+		return 0;
+	while ((de = readdir(dir))) {
+		char dev[300];
+		int fd;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(dev, sizeof(dev), "/dev/%s", de->d_name);
+		fd = open(dev, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (store_probe(fd) && !found++)
+			snprintf(path, size, "%s", dev);
+		close(fd);
+	}
+	closedir(dir);
+	return found;
+}
+
+static void fill_uuid(uint8_t *uuid)
+{
+	uint64_t seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+	unsigned int i;
+
+	if (fd >= 0 && !read_full(fd, 0, uuid, 16)) {
+		close(fd);
+		return;
+	}
+	if (fd >= 0)
+		close(fd);
+	for (i = 0; i < 16; i++) {
+		seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+		uuid[i] = (uint8_t)(seed >> 56);
+	}
+}
+
+/**
+ * store_format() - write an empty store
+ * @fd: the device or file, open for writing
+ * @size: bytes to use, 0 for the whole device or file
+ * @slots: number of records the store holds
+ * @err: the reason on failure
+ * @errlen: size of @err
+ *
+ * Return: 0 or -1.
+ */
+int store_format(int fd, uint64_t size, unsigned int slots, char *err, size_t errlen)
+{
+	struct store_record blank = { 0 };
+	struct store_super sb = { 0 };
+	uint64_t dev_size = 0, slot_size;
+	char block[STORE_BLOCK] = { 0 };
+	unsigned int i;
+
+	if (device_size(fd, &dev_size))
+		return fail(err, errlen, "cannot size the store: %s", strerror(errno));
+	if (!size)
+		size = dev_size;
+	if (slots == 0 || slots > STORE_MAX_SLOTS)
+		return fail(err, errlen, "%u slots: use 1 to %u", slots, STORE_MAX_SLOTS);
+	slot_size = size > STORE_BLOCK ? (size - STORE_BLOCK) / slots / STORE_BLOCK * STORE_BLOCK : 0;
+	if (slot_size < STORE_MIN_SLOT)
+		return fail(err, errlen, "%" PRIu64 " bytes is too small for %u slots of at least %u KiB",
+			    size, slots, STORE_MIN_SLOT / 1024);
+	memcpy(sb.magic, STORE_MAGIC, 8);
+	sb.version = STORE_VERSION;
+	sb.slot_count = slots;
+	sb.slot_size = slot_size;
+	sb.size = STORE_BLOCK + slots * slot_size;
+	sb.created = (int64_t)time(NULL);
+	fill_uuid(sb.uuid);
+	sb.crc = super_crc(&sb);
+	for (i = 0; i < slots; i++)
+		if (write_full(fd, STORE_BLOCK + (uint64_t)i * slot_size, &blank, sizeof(blank)))
+			return fail(err, errlen, "write error: %s", strerror(errno));
+	memcpy(block, &sb, sizeof(sb));
+	if (sync_fd(fd) || write_full(fd, 0, block, sizeof(block)) || sync_fd(fd))
+		return fail(err, errlen, "write error: %s", strerror(errno));
+	if (dev_size < sb.size && ftruncate(fd, (off_t)sb.size) && errno != EINVAL)
+		return fail(err, errlen, "cannot extend to %" PRIu64 " bytes: %s", sb.size,
+			    strerror(errno));
+	return 0;
+}

@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The saveoops store: crash records on a raw block device, a partition or
+ * a file.
+ *
+ * Layout, all little endian:
+ *	block 0			superblock (struct store_super), written by format only
+ *	slot i			at STORE_BLOCK + i * slot_size: a 512-byte record
+ *				header (struct store_record) and the log after it
+ *
+ * A slot is written header-last: its header is zeroed and synced, the log
+ * written and synced, then the new header written and synced. Power lost at
+ * any point leaves the slot empty or complete, and no other slot is touched,
+ * so a cut-off write never damages an earlier record.
+ *
+ * Retention: a new record takes an empty slot, else the slot of the oldest
+ * record already exported (or cleared). An unexported record is never
+ * overwritten; when every slot holds one the store is full, the new crash
+ * is not written, and the capture side says so on the console.
+ */
+#ifndef SAVEOOPS_STORE_H
+#define SAVEOOPS_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util.h"
+
+#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "the store format is little endian; add byte swapping for this host"
+#endif
+
+#define STORE_MAGIC		"SAVEOOPS"
+#define STORE_RECORD_MAGIC	"SAVEOREC"
+#define STORE_VERSION		1
+#define STORE_BLOCK		4096U
+#define STORE_HEADER		512U
+#define STORE_MIN_SLOT		(64U * 1024)
+#define STORE_MAX_SLOTS		1024U
+#define STORE_DEFAULT_SLOTS	8U
+
+struct store_super {
+	char magic[8];
+	uint32_t version;
+	uint32_t slot_count;
+	uint64_t slot_size;		/* bytes, header included, a block multiple */
+	uint64_t size;			/* bytes in use: superblock and slots */
+	int64_t created;		/* Unix time of format */
+	uint8_t uuid[16];
+	uint32_t reserved;
+	uint32_t crc;			/* crc32_le of everything before it */
+};
+
+/* Record flags */
+#define REC_EXPORTED	(1U << 0)	/* archived by "saveoops export": may be reused */
+#define REC_CLEARED	(1U << 1)	/* removed by "saveoops clear": slot is free */
+#define REC_TRUNCATED	(1U << 2)	/* the log's head did not fit the slot */
+#define REC_RING_DAMAGED (1U << 3)	/* the decoder skipped records */
+
+struct store_record {
+	char magic[8];
+	uint32_t version;
+	uint32_t hdr_crc;		/* crc32_le of the header with this field 0 */
+	uint64_t seq;			/* 1, 2, ... per store */
+	int64_t crash_time;		/* CRASHTIME from VMCOREINFO, 0 if none */
+	int64_t capture_time;		/* the capture kernel's clock at write */
+	uint32_t log_len;
+	uint32_t log_crc;
+	uint32_t flags;
+	uint32_t log_dropped;		/* bytes cut from the log's head */
+	uint64_t records;		/* printk records in the log */
+	uint64_t skipped;		/* printk records skipped as damaged */
+	char release[65];		/* OSRELEASE */
+	char build_id[41];		/* BUILD-ID */
+	char reason[256];		/* the panic or oops line */
+	char pad[STORE_HEADER - 434];
+};
+
+_Static_assert(sizeof(struct store_super) == 64, "superblock layout");
+_Static_assert(sizeof(struct store_record) == STORE_HEADER, "record header layout");
+
+enum slot_state {
+	SLOT_EMPTY,		/* never written, cleared, or a capture cut off */
+	SLOT_RECORD,		/* a record with a good checksum */
+	SLOT_DAMAGED,		/* a good header whose log fails its checksum */
+};
+
+struct store_slot {
+	enum slot_state state;
+	struct store_record hdr;	/* valid unless SLOT_EMPTY */
+};
+
+struct store {
+	int fd;
+	bool writable;
+	struct store_super sb;
+	struct store_slot *slots;
+	uint64_t max_seq;		/* highest seq any readable header had */
+	char path[256];
+};
+
+int store_open(struct store *st, const char *path, bool writable, char *err,
+	       size_t errlen);
+int store_open_fd(struct store *st, int fd, bool writable, char *err, size_t errlen);
+void store_close(struct store *st);
+bool store_probe(int fd);
+
+uint64_t store_log_space(const struct store *st);
+int store_read_log(const struct store *st, unsigned int slot, struct strbuf *log,
+		   char *err, size_t errlen);
+int store_find_seq(const struct store *st, uint64_t seq);
+int store_newest(const struct store *st);
+bool store_slot_reusable(const struct store_slot *s);
+int store_pick_slot(const struct store *st);
+int store_write(struct store *st, struct store_record *hdr, const char *log,
+		size_t len, char *err, size_t errlen);
+int store_set_flags(struct store *st, unsigned int slot, uint32_t flags, char *err,
+		    size_t errlen);
+int store_clear(struct store *st, unsigned int slot, char *err, size_t errlen);
+int store_locate(char *path, size_t size);
+int store_format(int fd, uint64_t size, unsigned int slots, char *err, size_t errlen);
+
+#endif /* SAVEOOPS_STORE_H */

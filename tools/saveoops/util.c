@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Small helpers shared by the saveoops programs. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util.h"
+
+void sb_init(struct strbuf *sb)
+{
+	memset(sb, 0, sizeof(*sb));
+}
+
+void sb_free(struct strbuf *sb)
+{
+	free(sb->data);
+	sb_init(sb);
+}
+
+static bool sb_grow(struct strbuf *sb, size_t more)
+{
+	size_t cap = sb->cap ? sb->cap : 4096;
+	char *data;
+
+	if (sb->oom || more > SIZE_MAX / 2 - sb->len)
+		return false;
+	while (cap < sb->len + more + 1)
+		cap *= 2;
+	if (cap == sb->cap)
+		return true;
+	data = realloc(sb->data, cap);
+	if (!data)
+		return false;
+	sb->data = data;
+	sb->cap = cap;
+	return true;
+}
+
+void sb_add(struct strbuf *sb, const void *data, size_t len)
+{
+	if (!sb_grow(sb, len)) {
+		sb->oom = true;
+		return;
+	}
+	memcpy(sb->data + sb->len, data, len);
+	sb->len += len;
+	sb->data[sb->len] = '\0';
+}
+
+void sb_addf(struct strbuf *sb, const char *fmt, ...)
+{
+	char small[256];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(small, sizeof(small), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n < sizeof(small)) {
+		sb_add(sb, small, (size_t)n);
+		return;
+	}
+	if (!sb_grow(sb, (size_t)n)) {
+		sb->oom = true;
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(sb->data + sb->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	sb->len += (size_t)n;
+}
+
+/* CRC-32 (IEEE 802.3, as zlib and the kernel's crc32_le with ~0 seed/xor). */
+uint32_t crc32_le(uint32_t crc, const void *data, size_t len)
+{
+	static uint32_t table[256];
+	const unsigned char *p = data;
+	size_t i;
+
+	if (!table[1]) {
+		for (i = 0; i < 256; i++) {
+			uint32_t c = (uint32_t)i;
+			int k;
+
+			for (k = 0; k < 8; k++)
+				c = (c & 1) ? 0xedb88320U ^ (c >> 1) : c >> 1;
+			table[i] = c;
+		}
+	}
+	crc = ~crc;
+	while (len--)
+		crc = table[(crc ^ *p++) & 0xff] ^ (crc >> 8);
+	return ~crc;
+}
+
+int read_full(int fd, uint64_t off, void *buf, size_t len)
+{
+	char *p = buf;
+
+	while (len) {
+		ssize_t n = pread(fd, p, len, (off_t)off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0) {
+			errno = EIO;
+			return -1;
+		}
+		p += n;
+		off += (uint64_t)n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int write_full(int fd, uint64_t off, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len) {
+		ssize_t n = pwrite(fd, p, len, (off_t)off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0) {
+			errno = ENOSPC;
+			return -1;
+		}
+		p += n;
+		off += (uint64_t)n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
