@@ -221,6 +221,7 @@ static int save(const struct options *o, struct store_record *hdr, const struct 
 		store_close(&st);
 		return CAPTURE_NOT_SAVED;
 	}
+	say("writing %zu bytes to %s", log->len, path);
 	slot = store_write(&st, hdr, log->data, log->len, err, sizeof(err));
 	if (slot < 0) {
 		say("%s: %s: record not saved; earlier records are intact%s", path, err,

@@ -78,6 +78,14 @@ static int device_size(int fd, uint64_t *size)
 	return 0;
 }
 
+/* A block device can be open for writing and still refuse every write. */
+static bool read_only(int fd)
+{
+	int ro = 0;
+
+	return !ioctl(fd, BLKROGET, &ro) && ro;
+}
+
 static int check_super(const struct store_super *sb, uint64_t dev_size,
 		       char *err, size_t errlen)
 {
@@ -150,6 +158,8 @@ int store_open_fd(struct store *st, int fd, bool writable, char *err, size_t err
 	st->writable = writable;
 	if (device_size(fd, &size))
 		size = 0;
+	if (writable && read_only(fd))
+		return fail(err, errlen, "the device is read-only");
 	if (read_full(fd, 0, &st->sb, sizeof(st->sb)))
 		return fail(err, errlen, "cannot read the superblock: %s", strerror(errno));
 	if (check_super(&st->sb, size, err, errlen))

@@ -1,0 +1,182 @@
+#!/bin/bash
+# The capture initramfs as saveoops-mkpayload builds it by default: the
+# static saveoops-capture is the capture kernel's /init, the capture command
+# line is the kernel's default. Each crash ends as one record on the disk,
+# read back on the host with the CLI: three crashes in a row give records
+# 1, 2 and 3 and leave earlier ones byte for byte; a full store refuses the
+# fourth and keeps the rest until they are exported; a read-only store and
+# a missing one are reported and the capture kernel still ends; QEMU killed
+# in the middle of a record write leaves the earlier records intact.
+. "$(dirname "$0")/../../harness/testlib.sh"
+
+guest_script <<'GUEST'
+phase_first()
+{
+	write_marker
+	# A log long enough that a throttled disk takes seconds to write it.
+	i=0
+	while [ $i -lt "${LOG_LINES:-0}" ]; do
+		echo "saveoops-test: filler line $i of the log" > /dev/kmsg
+		i=$((i + 1))
+	done
+	crash_now
+}
+GUEST
+
+SAVEOOPS=$SAVEOOPS_TOOLS/saveoops
+"$SAVEOOPS_TOOLS/saveoops-mkpayload" --kernel "$SAVEOOPS_BZIMAGE" \
+	--output "$TEST_DIR/payload.cpio"
+"$SAVEOOPS_TOOLS/saveoops-mkpayload" --kernel "$SAVEOOPS_BZIMAGE" \
+	--cmdline "console=ttyS0 irqpoll nr_cpus=1 reset_devices panic=10 saveoops.wait=1" \
+	--output "$TEST_DIR/payload-nowait.cpio"
+
+# crash DISK-ARGS APPEND [PAYLOAD]: one boot that crashes and is captured;
+# the capture kernel's /init ends the VM.
+crash()
+{
+	local drive=$1 append=$2 payload=${3:-$TEST_DIR/payload.cpio}
+
+	boot_guest --payload "$payload" --append "crashkernel=128M $append" \
+		--expect-end none -- ${drive:+-drive "$drive"}
+}
+
+# expect_list DESCRIPTION DISK EXTENDED-REGEX...: list has these record
+# lines, in order, and no others.
+expect_list()
+{
+	local desc=$1 disk=$2 got want
+
+	shift 2
+	got=$("$SAVEOOPS" --store "$disk" list | sed '1d;$d')
+	want=$(printf '%s\n' "$@")
+	if [ "$(echo "$got" | grep -c .)" -eq $# ] &&
+	   paste -d '\t' <(echo "$got") <(echo "$want") |
+	   while IFS=$'\t' read -r line re; do echo "$line" | grep -Eq -- "$re" || exit 1; done; then
+		tap ok "$desc"
+	else
+		tap "not ok" "$desc"
+		"$SAVEOOPS" --store "$disk" list | sed 's/^/#   /'
+	fi
+}
+
+# same_log DESCRIPTION DISK SEQ FILE: record SEQ's log is still FILE.
+same_log()
+{
+	if "$SAVEOOPS" --store "$2" show "$3" | cmp -s - "$4"; then
+		tap ok "$1"
+	else
+		tap "not ok" "$1"
+	fi
+}
+
+rec='^%s +[0-9-]+ [0-9:]+  6\.12\.[0-9]+ +%s +[0-9]+  %s$'
+core=$(printf "$rec" 1 new 'Kernel panic - not syncing: crash_inject: stage core')
+device=$(printf "$rec" 2 new 'Kernel panic - not syncing: crash_inject: stage device')
+sysrq=$(printf "$rec" 3 new 'Kernel panic - not syncing: sysrq triggered crash')
+
+disk=$TEST_DIR/disk.img
+"$SAVEOOPS" format --slots 4 --size 8M "$disk" > /dev/null
+drive="file=$disk,format=raw,if=virtio"
+
+case_begin core
+crash "$drive" "crash_inject=core"
+log_has "core: the capture kernel booted with the default command line" \
+	'Command line: elfcorehdr=0x[0-9a-f]+ irqpoll nr_cpus=1 reset_devices panic=10 console=ttyS0$'
+log_has "core: the capture program printed the log tail" \
+	'^\[ *[0-9.]+\] Kernel panic - not syncing: crash_inject: stage core$'
+log_has "core: it saved record 1" 'saveoops: saved record 1 \([0-9]+ bytes\) to /dev/vda slot 0'
+log_has "core: then it rebooted" 'saveoops: rebooting'
+expect_list "core: the disk holds record 1" "$disk" "$core"
+"$SAVEOOPS" --store "$disk" show 1 > "$TEST_DIR/record1.txt"
+if grep -q 'crash_inject_core' "$TEST_DIR/record1.txt" &&
+   grep -q 'Call Trace:' "$TEST_DIR/record1.txt"; then
+	tap ok "core: the record has the call trace"
+else
+	tap "not ok" "core: the record has the call trace"
+fi
+
+case_begin device
+crash "$drive" "crash_inject=device"
+expect_list "device: records 1 and 2" "$disk" "$core" "$device"
+
+case_begin sysrq
+crash "$drive" ""
+expect_list "sysrq: records 1, 2 and 3" "$disk" "$core" "$device" "$sysrq"
+same_log "sysrq: record 1 is unchanged" "$disk" 1 "$TEST_DIR/record1.txt"
+if "$SAVEOOPS" --store "$disk" show 3 | grep -qF "$(sed -n 's/^MARKER="\(.*\)"$/\1/p' \
+	"$SAVEOOPS_TOP/harness/guest/guest.sh")"; then
+	tap ok "sysrq: record 3 has the marker userspace wrote"
+else
+	tap "not ok" "sysrq: record 3 has the marker userspace wrote"
+fi
+
+# A full store: two slots, both unexported.
+full=$TEST_DIR/full.img
+"$SAVEOOPS" format --slots 2 --size 1M "$full" > /dev/null
+fulldrive="file=$full,format=raw,if=virtio"
+case_begin full-1
+crash "$fulldrive" "crash_inject=core"
+case_begin full-2
+crash "$fulldrive" "crash_inject=device"
+"$SAVEOOPS" --store "$full" show 1 > "$TEST_DIR/full1.txt"
+"$SAVEOOPS" --store "$full" show 2 > "$TEST_DIR/full2.txt"
+case_begin full-3
+crash "$fulldrive" "crash_inject=late"
+log_has "full-3: says the store is full and nothing was lost" \
+	'saveoops: /dev/vda: store full: 2 records not exported yet: record not saved; earlier records are intact'
+log_has "full-3: the tail still reached the console" 'Kernel panic - not syncing: crash_inject: stage late$'
+log_has "full-3: the capture kernel still ended" 'saveoops: rebooting'
+same_log "full-3: record 1 is unchanged" "$full" 1 "$TEST_DIR/full1.txt"
+same_log "full-3: record 2 is unchanged" "$full" 2 "$TEST_DIR/full2.txt"
+"$SAVEOOPS" --store "$full" export "$TEST_DIR/export" > "$TEST_DIR/export.out"
+if [ -s "$TEST_DIR/export/saveoops-1-"*/dmesg.txt ] && [ -s "$TEST_DIR/export/saveoops-2-"*/info ]; then
+	tap ok "full: export writes a directory per record"
+else
+	tap "not ok" "full: export writes a directory per record"
+fi
+case_begin full-4
+crash "$fulldrive" "crash_inject=late"
+expect_list "full-4: after export the oldest slot takes record 3" "$full" \
+	"$(printf "$rec" 2 exported 'Kernel panic - not syncing: crash_inject: stage device')" \
+	"$(printf "$rec" 3 new 'Kernel panic - not syncing: crash_inject: stage late')"
+
+case_begin read-only
+crash "file=$full,format=raw,if=virtio,readonly=on" "crash_inject=core"
+log_has "read-only: says the store cannot be written" \
+	'saveoops: cannot open the store /dev/vda: the device is read-only: record not saved'
+log_has "read-only: the capture kernel still ended" 'saveoops: rebooting'
+
+case_begin no-store
+crash "" "crash_inject=core" "$TEST_DIR/payload-nowait.cpio"
+log_has "no-store: says there is no store" 'saveoops: no store found'
+log_has "no-store: the capture kernel still ended" 'saveoops: rebooting'
+
+# Power lost while the record is written: a disk throttled to 16 KiB/s
+# takes seconds over a long log, and QEMU is killed in the middle.
+case_begin killed
+slow="$drive,throttling.bps-write=16384"
+"$SAVEOOPS_TOP/harness/qemu-run.sh" --log "$TEST_LOG" --results "$TEST_RESULTS" \
+	--initrd "$(guest_initrd "$TEST_DIR" "$TEST_DIR/payload.cpio")" \
+	--append "crashkernel=128M saveoops.LOG_LINES=3000" --expect-end none \
+	-- -drive "$slow" > /dev/null 2>&1 &
+qemu_job=$!
+for _ in $(seq 1200); do
+	grep -q 'saveoops: writing [0-9]* bytes' "$TEST_LOG" 2>/dev/null && break
+	sleep 0.1
+done
+sleep 2
+pkill -KILL -f "^qemu-system-x86_64 .*file:$TEST_LOG" && killed=1 || killed=0
+wait $qemu_job || true
+if [ $killed -eq 1 ] && ! grep -q 'saveoops: saved record' "$TEST_LOG"; then
+	tap ok "killed: QEMU was killed while the record was being written"
+else
+	tap "not ok" "killed: QEMU was killed while the record was being written"
+fi
+expect_list "killed: records 1, 2 and 3 intact, no torn record listed" "$disk" \
+	"$core" "$device" "$sysrq"
+same_log "killed: record 1 is unchanged" "$disk" 1 "$TEST_DIR/record1.txt"
+case_begin after-kill
+crash "$drive" "crash_inject=late"
+expect_list "after-kill: the next crash is record 4" "$disk" "$core" "$device" "$sysrq" \
+	"$(printf "$rec" 4 new 'Kernel panic - not syncing: crash_inject: stage late')"
+done_testing
