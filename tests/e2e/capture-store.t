@@ -26,9 +26,14 @@ GUEST
 SAVEOOPS=$SAVEOOPS_TOOLS/saveoops
 "$SAVEOOPS_TOOLS/saveoops-mkpayload" --kernel "$SAVEOOPS_BZIMAGE" \
 	--output "$TEST_DIR/payload.cpio"
-"$SAVEOOPS_TOOLS/saveoops-mkpayload" --kernel "$SAVEOOPS_BZIMAGE" \
-	--cmdline "console=ttyS0 irqpoll nr_cpus=1 reset_devices panic=10 saveoops.wait=1" \
-	--output "$TEST_DIR/payload-nowait.cpio"
+# payload NAME SAVEOOPS-OPTIONS: a payload whose capture command line has these.
+payload()
+{
+	"$SAVEOOPS_TOOLS/saveoops-mkpayload" --kernel "$SAVEOOPS_BZIMAGE" \
+		--cmdline "console=ttyS0 irqpoll nr_cpus=1 reset_devices panic=10 $2" \
+		--output "$TEST_DIR/payload-$1.cpio"
+	echo "$TEST_DIR/payload-$1.cpio"
+}
 
 # crash DISK-ARGS APPEND [PAYLOAD]: one boot that crashes and is captured;
 # the capture kernel's /init ends the VM.
@@ -147,9 +152,32 @@ log_has "read-only: says the store cannot be written" \
 log_has "read-only: the capture kernel still ended" 'saveoops: rebooting'
 
 case_begin no-store
-crash "" "crash_inject=core" "$TEST_DIR/payload-nowait.cpio"
+crash "" "crash_inject=core" "$(payload nowait saveoops.wait=1)"
 log_has "no-store: says there is no store" 'saveoops: no store found'
 log_has "no-store: the capture kernel still ended" 'saveoops: rebooting'
+
+# A store so slow that the capture overruns saveoops.timeout: the machine
+# ends anyway, and the unexported record 3 survives. (The record being
+# written may still complete: the kernel finishes queued writes on reboot.)
+case_begin timeout
+"$SAVEOOPS" --store "$full" show 3 > "$TEST_DIR/full3.txt"
+crash "$fulldrive,throttling.bps-write=1024" "crash_inject=core" \
+	"$(payload timeout saveoops.timeout=5)"
+log_has "timeout: pid 1 gives up after saveoops.timeout" \
+	'saveoops: capture did not end within 5 s; giving up'
+log_has "timeout: and ends the machine" 'saveoops: rebooting'
+same_log "timeout: record 3 is unchanged" "$full" 3 "$TEST_DIR/full3.txt"
+
+# A store file on an ext2 file system the capture kernel mounts.
+case_begin file
+mkdir -p "$TEST_DIR/fsroot"
+"$SAVEOOPS" format --slots 2 --size 1M "$TEST_DIR/fsroot/saveoops.img" > /dev/null
+mke2fs -q -F -t ext2 -d "$TEST_DIR/fsroot" "$TEST_DIR/fs.img" 8M > /dev/null
+crash "file=$TEST_DIR/fs.img,format=raw,if=virtio" "crash_inject=core" \
+	"$(payload file "saveoops.mount=/dev/vda:ext2 saveoops.store=/mnt/saveoops.img")"
+debugfs -R "dump /saveoops.img $TEST_DIR/file-store.img" "$TEST_DIR/fs.img" 2> /dev/null
+expect_list "file: the store file on ext2 holds record 1" "$TEST_DIR/file-store.img" \
+	"$core"
 
 # Power lost while the record is written: a disk throttled to 16 KiB/s
 # takes seconds over a long log, and QEMU is killed in the middle.

@@ -309,16 +309,18 @@ static void setup_init(void)
 	}
 }
 
-static void end_machine(enum end_action end)
+static void end_machine(const struct options *o)
 {
 	static const int how[] = { RB_AUTOBOOT, RB_POWER_OFF, RB_HALT_SYSTEM };
 	static const char *const what[] = { "rebooting", "powering off", "halting" };
 
-	if (end == END_NONE)
+	if (o->end == END_NONE)
 		return;
 	sync();
-	say("%s", what[end]);
-	reboot(how[end]);
+	if (o->mount_dev[0])
+		umount("/mnt");
+	say("%s", what[o->end]);
+	reboot(how[o->end]);
 	say("reboot(2) failed: %s", strerror(errno));
 	for (;;)
 		pause();
@@ -351,7 +353,7 @@ static int run_as_init(const struct options *o)
 		}
 		alarm(0);
 	}
-	end_machine(o->end);
+	end_machine(o);
 	return 0;
 }
 
@@ -443,6 +445,6 @@ int main(int argc, char **argv)
 	if (parse_args(&o, argc, argv))
 		return CAPTURE_USAGE;
 	ret = capture(&o);
-	end_machine(o.end);
+	end_machine(&o);
 	return ret;
 }
