@@ -10,8 +10,27 @@
 . "$(dirname "$0")/../../harness/testlib.sh"
 
 guest_script <<'GUEST'
+# After the reboot: the CLI on the running system finds the store itself.
+read_records()
+{
+	check "saveoops list finds the store by its signature" \
+		sh -c 'saveoops list > /tmp/list && grep -q "^4 .* new .*stage late$" /tmp/list'
+	check "saveoops show prints the newest record" \
+		sh -c 'saveoops show | grep -q "Kernel panic - not syncing: crash_inject: stage late"'
+	check "saveoops export archives the four records" \
+		sh -c 'saveoops export /tmp/x && [ $(ls /tmp/x | wc -l) -eq 4 ]'
+	check "then none is left to export" \
+		sh -c 'saveoops list | grep -q "4 of 4 slots used, 0 not exported"'
+	check "saveoops clear 1 removes record 1" \
+		sh -c 'saveoops clear 1 && ! saveoops show 1 2>/dev/null'
+}
+
 phase_first()
 {
+	if [ "${MODE:-}" = read ]; then
+		read_records
+		return
+	fi
 	write_marker
 	# A log long enough that a throttled disk takes seconds to write it.
 	i=0
@@ -207,4 +226,10 @@ case_begin after-kill
 crash "$drive" "crash_inject=late"
 expect_list "after-kill: the next crash is record 4" "$disk" "$core" "$device" "$sysrq" \
 	"$(printf "$rec" 4 new 'Kernel panic - not syncing: crash_inject: stage late')"
+case_begin read
+boot_guest --append "saveoops.MODE=read" -- -drive "$drive"
+expect_list "read: the host sees what the guest did" "$disk" \
+	"$(printf "$rec" 2 exported 'Kernel panic - not syncing: crash_inject: stage device')" \
+	"$(printf "$rec" 3 exported 'Kernel panic - not syncing: sysrq triggered crash')" \
+	"$(printf "$rec" 4 exported 'Kernel panic - not syncing: crash_inject: stage late')"
 done_testing

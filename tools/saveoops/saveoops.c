@@ -210,6 +210,7 @@ static int cmd_show(int argc, char **argv)
 		return seq ? error(EXIT_NO_RECORD, "no record %" PRIu64, seq) :
 			     error(EXIT_NO_RECORD, "the store holds no records");
 	}
+	seq = st.slots[slot].hdr.seq;
 	if (info) {
 		print_info(stdout, &st.slots[slot]);
 		putchar('\n');
