@@ -3,7 +3,8 @@
 # as a record on a disk image, and the record's log, read on the host with
 # the saveoops CLI, equals what vmcore-dmesg printed in the capture kernel,
 # once vmcore-dmesg's continuation lines get their record's prefix. The log
-# carries a multi-line record, a tab, control and non-ASCII bytes.
+# carries a multi-line record, a tab, control and non-ASCII bytes. Files
+# that are not a usable vmcore are refused with a reason and no record.
 . "$(dirname "$0")/../../harness/testlib.sh"
 
 guest_script <<'GUEST'
@@ -20,6 +21,14 @@ phase_capture()
 	check "saveoops-capture saves the log to /dev/vda" \
 		saveoops-capture --vmcore /proc/vmcore --store /dev/vda --tail 0
 	vmcore-dmesg /proc/vmcore > /dev/ttyS2
+	# Bad vmcores: a file that is not one, and one cut after its headers.
+	saveoops-capture --vmcore /proc/cmdline --store /dev/vda --tail 0 > /tmp/bad1 2>&1
+	check_eq "a file that is no vmcore exits 2" 2 $?
+	check "and says why" grep -q "cannot read the crash dump /proc/cmdline: not a 64-bit little-endian ELF file" /tmp/bad1
+	head -c 65536 /proc/vmcore > /tmp/cut.core
+	saveoops-capture --vmcore /tmp/cut.core --store /dev/vda --tail 0 > /tmp/bad2 2>&1
+	check_eq "a vmcore cut after its headers exits 2" 2 $?
+	check "and says the ring is not in it" grep -q "no log in /tmp/cut.core: prb at 0x[0-9a-f]* is not in the core" /tmp/bad2
 	check "saveoops list in the capture kernel shows record 1" \
 		sh -c 'saveoops --store /dev/vda list | grep -q "^1 .*sysrq triggered crash"'
 }
