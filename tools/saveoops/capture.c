@@ -70,7 +70,7 @@ static bool parse_end(const char *s, enum end_action *end)
 	static const char *const names[] = { "reboot", "poweroff", "halt", "none" };
 	unsigned int i;
 
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < ARRAY_SIZE(names); i++) {
 		if (!strcmp(s, names[i])) {
 			*end = (enum end_action)i;
 			return true;
@@ -152,17 +152,16 @@ static void parse_cmdline(struct options *o)
 static int find_store(const struct options *o, char *path, size_t size)
 {
 	unsigned int tries = o->wait * 10 + 1;
-	int n = 0;
+	int n;
 
 	while (tries--) {
-		if (o->store[0]) {
-			if (!access(o->store, F_OK)) {
-				copy_opt(path, size, o->store);
-				return 1;
-			}
-		} else if ((n = store_locate(path, size)) > 0) {
-			return n;
+		if (o->store[0] && !access(o->store, F_OK)) {
+			copy_opt(path, size, o->store);
+			return 1;
 		}
+		n = o->store[0] ? 0 : store_locate(path, size);
+		if (n > 0)
+			return n;
 		if (tries)
 			usleep(100 * 1000);
 	}

@@ -151,14 +151,29 @@ static int parse_args(struct args *a, int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "k:c:C:l:i:o:h", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'k': a->kernel = optarg; break;
-		case 'c': a->capture = optarg; break;
-		case 'C': a->capture_initrd = optarg; break;
-		case 'l': a->cmdline = optarg; break;
-		case 'i': a->initrd = optarg; break;
-		case 'o': a->output = optarg; break;
-		case 'h': usage(stdout); exit(0);
-		default: return -1;
+		case 'k':
+			a->kernel = optarg;
+			break;
+		case 'c':
+			a->capture = optarg;
+			break;
+		case 'C':
+			a->capture_initrd = optarg;
+			break;
+		case 'l':
+			a->cmdline = optarg;
+			break;
+		case 'i':
+			a->initrd = optarg;
+			break;
+		case 'o':
+			a->output = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			return -1;
 		}
 	}
 	if (optind != argc || !a->output || (a->capture && a->capture_initrd))

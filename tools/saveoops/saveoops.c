@@ -451,7 +451,7 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(cmds); i++) {
 		if (!strcmp(argv[argi], cmds[i].name)) {
 			optind = 1;
 			return cmds[i].run(argc - argi, argv + argi);

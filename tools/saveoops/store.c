@@ -330,8 +330,9 @@ int store_write(struct store *st, struct store_record *hdr, const char *log, siz
 			    st->sb.slot_count);
 	}
 	if (len > space) {
+		/* The first line start at or after the cut: search from the byte before. */
 		const char *cut = log + (len - space);
-		const char *nl = memchr(cut, '\n', len - (size_t)(cut - log));
+		const char *nl = memchr(cut - 1, '\n', len - (size_t)(cut - 1 - log));
 
 		cut = nl ? nl + 1 : log + len;
 		hdr->flags |= REC_TRUNCATED;

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
 /* A growable byte buffer; len bytes of data, always NUL-terminated. */
 struct strbuf {
 	char *data;
