@@ -36,4 +36,14 @@ while read -r f; do
 	run "checkpatch --strict: $f" --no-tree $(ignores "$f") -f "$SAVEOOPS_TOP/$f"
 done < <(cd "$SAVEOOPS_TOP" && git ls-files --cached --others --exclude-standard \
 	'kernel/*.[ch]' 'arch/*.[ch]' 'include/*.h' 'lib/*.[ch]' 'init/*.[ch]')
+
+# User space (tools/saveoops, its tests aside) is C11 against libc: no kernel types or
+# macros (u64, BIT(), __printf(), ARRAY_SIZE from the kernel), <inttypes.h>
+# and <elf.h> names, and help texts split across lines.
+userspace=PREFER_KERNEL_TYPES,BIT_MACRO,CAMELCASE,PREFER_DEFINED_ATTRIBUTE_MACRO
+userspace=$userspace,SPLIT_STRING,EMBEDDED_FUNCTION_NAME
+while read -r f; do
+	run "checkpatch --strict: $f" --no-tree --ignore "$userspace" -f "$SAVEOOPS_TOP/$f"
+done < <(cd "$SAVEOOPS_TOP" && git ls-files --cached --others --exclude-standard \
+	':(glob)tools/saveoops/*.[ch]')
 done_testing

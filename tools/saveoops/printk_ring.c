@@ -20,10 +20,15 @@
 
 #include "printk_ring.h"
 
-/* Bounds a sane 6.12 ring stays within; larger is corruption. */
-#define MAX_COUNT_BITS	26
-#define MAX_SIZE_BITS	30
+/*
+ * Bounds a sane 6.12 ring stays within; larger is corruption. A 64 MiB log
+ * (log_buf_len=64M) has 2^21 descriptors and needs about 300 MiB in all,
+ * already more than a usual crashkernel= reservation holds.
+ */
+#define MAX_COUNT_BITS	22
+#define MAX_SIZE_BITS	26
 #define MAX_STRUCT	4096
+#define MAX_RING_BYTES	(512ULL << 20)
 
 #define DESC_RESERVED	0
 #define DESC_COMMITTED	1
@@ -55,6 +60,9 @@ struct ring {
 	uint64_t id_mask;
 	unsigned int flags_shift;
 };
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
 {
@@ -191,6 +199,10 @@ static int read_ring(const struct vmcore *vc, struct ring *r, struct ring_stats 
 			    count_bits, size_bits);
 	r->count = 1ULL << count_bits;
 	r->size = 1ULL << size_bits;
+	/* No overflow: at most 2^22 * (2 * 4096) + 2^26. */
+	if (r->count * (l->desc_size + l->info_size) + r->size > MAX_RING_BYTES)
+		return fail(err, errlen, "implausible ring: 2^%u descriptors of %" PRIu64
+			    "+%" PRIu64 " bytes", count_bits, l->desc_size, l->info_size);
 	r->flags_shift = l->word * 8 - 2;
 	r->id_mask = ~(3ULL << r->flags_shift);
 	r->descs = read_array(vc, descs, r->count * l->desc_size, &st->unreadable);
@@ -502,7 +514,7 @@ void log_reason(const char *log, size_t len, char *buf, size_t size)
 		text = log_line_text(line, eol);
 		if (starts(text, eol, "Kernel panic - not syncing"))
 			panic = line;
-		for (i = 0; !oops && i < sizeof(oops_words) / sizeof(oops_words[0]); i++)
+		for (i = 0; !oops && i < ARRAY_SIZE(oops_words); i++)
 			if (starts(text, eol, oops_words[i]))
 				oops = line;
 		if (eol > text)

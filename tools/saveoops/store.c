@@ -20,6 +20,9 @@
 #include "store.h"
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -487,9 +490,12 @@ int store_format(int fd, uint64_t size, unsigned int slots, char *err, size_t er
 		size = dev_size;
 	if (slots == 0 || slots > STORE_MAX_SLOTS)
 		return fail(err, errlen, "%u slots: use 1 to %u", slots, STORE_MAX_SLOTS);
-	slot_size = size > STORE_BLOCK ? (size - STORE_BLOCK) / slots / STORE_BLOCK * STORE_BLOCK : 0;
+	slot_size = 0;
+	if (size > STORE_BLOCK)
+		slot_size = (size - STORE_BLOCK) / slots / STORE_BLOCK * STORE_BLOCK;
 	if (slot_size < STORE_MIN_SLOT)
-		return fail(err, errlen, "%" PRIu64 " bytes is too small for %u slots of at least %u KiB",
+		return fail(err, errlen,
+			    "%" PRIu64 " bytes is too small for %u slots of at least %u KiB",
 			    size, slots, STORE_MIN_SLOT / 1024);
 	memcpy(sb.magic, STORE_MAGIC, 8);
 	sb.version = STORE_VERSION;
