@@ -34,7 +34,7 @@ rc=0
 
 echo "== console, first kernel and capture kernel"
 # Without the log tail the capture program prints; the record has it all.
-awk '/^saveoops: last/ { tail = 1 } /^saveoops: writing/ { tail = 0 } !tail' "$dir/serial.log" |
+awk '/^saveoops: last/ { tail = 1; next } /^saveoops: / { tail = 0 } !tail' "$dir/serial.log" |
 	grep -E "crashkernel reserved|crash_early|crash_inject: injecting|Kernel panic|^saveoops: " || true
 echo "== the saved record, read from the disk image on the host"
 echo "\$ saveoops --store disk.img list"

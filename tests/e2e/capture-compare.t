@@ -3,13 +3,24 @@
 # as a record on a disk image, and the record's log, read on the host with
 # the saveoops CLI, equals what vmcore-dmesg printed in the capture kernel,
 # once vmcore-dmesg's continuation lines get their record's prefix. The log
-# carries a multi-line record, a tab, control and non-ASCII bytes. Files
+# carries a multi-line record, a tab, control and non-ASCII bytes. Once more
+# with kexec-tools' ELF headers (kexec -c -p) and a ring that wrapped. Files
 # that are not a usable vmcore are refused with a reason and no record.
 . "$(dirname "$0")/../../harness/testlib.sh"
 
 guest_script <<'GUEST'
 phase_first()
 {
+	if [ -n "${KEXEC_MODE:-}" ]; then
+		check "kexec $KEXEC_MODE -p loads the capture kernel" \
+			kexec $KEXEC_MODE -p /boot/bzImage --initrd="$(capture_initrd)" \
+			--command-line="$CAPTURE_CMDLINE"
+	fi
+	i=0
+	while [ $i -lt "${FILL:-0}" ]; do
+		echo "saveoops-test: filler line $i, enough of them to wrap the ring" > /dev/kmsg
+		i=$((i + 1))
+	done
 	write_marker
 	printf 'saveoops-test: first line\nsecond line of the same record\n' > /dev/kmsg
 	printf 'saveoops-test: tab\there, bell \007, e-acute \303\251, byte \377\n' > /dev/kmsg
@@ -35,58 +46,83 @@ phase_capture()
 GUEST
 
 SAVEOOPS=$SAVEOOPS_TOOLS/saveoops
-disk=$TEST_DIR/disk.img
-"$SAVEOOPS" format --slots 4 --size 8M "$disk" > /dev/null
 pack_payload "$TEST_DIR/payload.cpio" "$SAVEOOPS_BZIMAGE" "$(capture_initrd "$TEST_DIR")" \
 	"console=ttyS0 irqpoll nr_cpus=1 reset_devices panic=1"
-boot_guest --payload "$TEST_DIR/payload.cpio" --append "crashkernel=256M" --expect-end capture -- \
-	-serial "file:$TEST_DIR/vmcore-dmesg.txt" \
-	-drive "file=$disk,format=raw,if=virtio"
 
-# vmcore-dmesg prints a record's later lines bare; give them its prefix.
-sed -i 's/\r$//' "$TEST_DIR/vmcore-dmesg.txt"
-awk '/^\[ *[0-9]+\.[0-9]+\] / { p = substr($0, 1, index($0, "] ") + 1); print; next }
-     { print p $0 }' "$TEST_DIR/vmcore-dmesg.txt" > "$TEST_DIR/expected.txt"
-
-if "$SAVEOOPS" --store "$disk" show 1 > "$TEST_DIR/record.txt" 2> "$TEST_DIR/show.err"; then
-	tap ok "the host reads record 1 from the disk image"
-else
-	tap "not ok" "the host reads record 1 from the disk image"
-	sed 's/^/#   /' "$TEST_DIR/show.err"
-fi
-lines=$(wc -l < "$TEST_DIR/expected.txt")
-if [ "$lines" -gt 100 ] && diff -u "$TEST_DIR/expected.txt" "$TEST_DIR/record.txt" > "$TEST_DIR/diff.txt"; then
-	tap ok "the record's log equals vmcore-dmesg ($lines lines)"
-else
-	tap "not ok" "the record's log equals vmcore-dmesg ($lines lines)"
-	head -20 "$TEST_DIR/diff.txt" | sed 's/^/#   /'
-fi
 record_has()
 {
-	if grep -qF -- "$2" "$TEST_DIR/record.txt"; then
+	if grep -qF -- "$2" "$CASE_DIR/record.txt"; then
 		tap ok "$1"
 	else
 		tap "not ok" "$1"
 		diag "  no line has '$2'"
 	fi
 }
-record_has "the record has the marker" "saveoops-test: marker written before the crash"
-record_has "a multi-line record keeps its second line" "] second line of the same record"
-record_has "control and non-ASCII bytes are escaped, tabs kept" \
+
+# crash_and_compare NAME [boot_guest options]: one crash saved to a fresh
+# disk; the record, read on the host, against vmcore-dmesg of the vmcore.
+crash_and_compare()
+{
+	local name=$1 disk lines
+
+	shift
+	case_begin "$name"
+	CASE_DIR=$TEST_DIR/$name
+	disk=$CASE_DIR/disk.img
+	"$SAVEOOPS" format --slots 4 --size 8M "$disk" > /dev/null
+	boot_guest "$@" --expect-end capture -- \
+		-serial "file:$CASE_DIR/vmcore-dmesg.txt" \
+		-drive "file=$disk,format=raw,if=virtio"
+
+	# vmcore-dmesg prints a record's later lines bare; give them its prefix.
+	sed -i 's/\r$//' "$CASE_DIR/vmcore-dmesg.txt"
+	awk '/^\[ *[0-9]+\.[0-9]+\] / { p = substr($0, 1, index($0, "] ") + 1); print; next }
+	     { print p $0 }' "$CASE_DIR/vmcore-dmesg.txt" > "$CASE_DIR/expected.txt"
+
+	if "$SAVEOOPS" --store "$disk" show 1 > "$CASE_DIR/record.txt" 2> "$CASE_DIR/show.err"; then
+		tap ok "$name: the host reads record 1 from the disk image"
+	else
+		tap "not ok" "$name: the host reads record 1 from the disk image"
+		sed 's/^/#   /' "$CASE_DIR/show.err"
+	fi
+	lines=$(wc -l < "$CASE_DIR/expected.txt")
+	if [ "$lines" -gt 100 ] &&
+	   diff -u "$CASE_DIR/expected.txt" "$CASE_DIR/record.txt" > "$CASE_DIR/diff.txt"; then
+		tap ok "$name: the record's log equals vmcore-dmesg ($lines lines)"
+	else
+		tap "not ok" "$name: the record's log equals vmcore-dmesg ($lines lines)"
+		head -20 "$CASE_DIR/diff.txt" | sed 's/^/#   /'
+	fi
+	record_has "$name: the record has the marker" "saveoops-test: marker written before the crash"
+	"$SAVEOOPS" --store "$disk" list > "$CASE_DIR/list.txt"
+	if grep -Eq '^1 +[0-9-]+ [0-9:]+  6\.12\.[0-9]+ +new +[0-9]+  Kernel panic - not syncing: sysrq triggered crash$' "$CASE_DIR/list.txt"; then
+		tap ok "$name: list shows the crash time, release and panic line"
+	else
+		tap "not ok" "$name: list shows the crash time, release and panic line"
+		sed 's/^/#   /' "$CASE_DIR/list.txt"
+	fi
+	"$SAVEOOPS" --store "$disk" show --info 1 > "$CASE_DIR/info.txt"
+	if grep -Eq '^build_id=[0-9a-f]{40}$' "$CASE_DIR/info.txt" &&
+	   grep -q '^printk_records_skipped=0$' "$CASE_DIR/info.txt"; then
+		tap ok "$name: the record carries the build id and no skipped records"
+	else
+		tap "not ok" "$name: the record carries the build id and no skipped records"
+		sed 's/^/#   /' "$CASE_DIR/info.txt"
+	fi
+}
+
+crash_and_compare early --payload "$TEST_DIR/payload.cpio" --append "crashkernel=256M"
+record_has "early: a multi-line record keeps its second line" "] second line of the same record"
+record_has "early: control and non-ASCII bytes are escaped, tabs kept" \
 	"$(printf 'tab\there, bell \\x07, e-acute \\xc3\\xa9, byte \\xff')"
-"$SAVEOOPS" --store "$disk" list > "$TEST_DIR/list.txt"
-if grep -Eq '^1 +[0-9-]+ [0-9:]+  6\.12\.[0-9]+ +new +[0-9]+  Kernel panic - not syncing: sysrq triggered crash$' "$TEST_DIR/list.txt"; then
-	tap ok "list shows the crash time, release and panic line"
+
+# kexec -c -p: kexec-tools writes the ELF headers (kexec_load), and 3000
+# lines wrap the 128 KiB ring before the crash.
+crash_and_compare kexec-load --append "crashkernel=256M saveoops.KEXEC_MODE=-c saveoops.FILL=3000"
+if grep -q 'filler line 2999,' "$CASE_DIR/record.txt" && ! grep -q 'filler line 0,' "$CASE_DIR/record.txt" &&
+   ! grep -q 'Linux version' "$CASE_DIR/record.txt"; then
+	tap ok "kexec-load: the ring wrapped: the oldest lines are gone, the newest kept"
 else
-	tap "not ok" "list shows the crash time, release and panic line"
-	sed 's/^/#   /' "$TEST_DIR/list.txt"
-fi
-"$SAVEOOPS" --store "$disk" show --info 1 > "$TEST_DIR/info.txt"
-if grep -Eq '^build_id=[0-9a-f]{40}$' "$TEST_DIR/info.txt" &&
-   grep -q '^printk_records_skipped=0$' "$TEST_DIR/info.txt"; then
-	tap ok "the record carries the build id and no skipped records"
-else
-	tap "not ok" "the record carries the build id and no skipped records"
-	sed 's/^/#   /' "$TEST_DIR/info.txt"
+	tap "not ok" "kexec-load: the ring wrapped: the oldest lines are gone, the newest kept"
 fi
 done_testing

@@ -37,6 +37,12 @@ expect_rc "format refuses a file that is not empty" 1 "not empty and not a saveo
 	"$SAVEOOPS" format --slots 2 "$TEST_DIR/random.img"
 expect_rc "format refuses too many slots for the size" 1 "too small for 64 slots" -- \
 	"$SAVEOOPS" format --slots 64 --size 1M "$store"
+expect_rc "--slots that wraps 32 bits is refused" 2 "bad --slots '4294967298'" -- \
+	"$SAVEOOPS" format --slots 4294967298 --size 1M "$store"
+expect_rc "--size that wraps 64 bits is refused" 2 "bad --size '17179869185G'" -- \
+	"$SAVEOOPS" format --size 17179869185G "$store"
+expect_rc "a negative record number is refused" 2 "one record number" -- \
+	"$SAVEOOPS" --store "$store" show -- -1
 expect_rc "format creates a store file" 0 "" -- "$SAVEOOPS" format --slots 3 --size 1M "$store"
 expect_rc "show on an empty store exits 4" 4 "holds no records" -- "$SAVEOOPS" --store "$store" show
 
@@ -62,7 +68,7 @@ expect_rc "a vmcore without a ring: exit 2" 2 "" -- \
 	"$CAPTURE" --vmcore "$store" --store "$store" --tail 0
 "$SAVEOOPS" --store "$store" show 1 > "$TEST_DIR/show1"
 cmp -s "$TEST_DIR/show1" <("$CAPTURE" --vmcore "$cores/6.12-image-wrapped" --tail 1000 \
-	--store /nonexistent | sed -n '/^saveoops: last/,/^saveoops: /p' | sed '1d;$d') &&
+	--store /nonexistent | sed -n '/^saveoops: last/,$p' | sed 1d) &&
 	tap ok "the record's log is what the capture printed" ||
 	tap "not ok" "the record's log is what the capture printed"
 expect_rc "format refuses a store with unexported records" 1 "records not exported" -- \

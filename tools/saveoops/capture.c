@@ -9,8 +9,8 @@
  * child and ends the machine when the child is done or the time is up,
  * whatever happened, so a capture never hangs the machine.
  *
- * Run by hand (not pid 1), it takes the same settings as options and only
- * reads and saves: saveoops-capture --vmcore /proc/vmcore --store /dev/vdb
+ * Run by hand (not pid 1), it only reads and saves, with --vmcore, --store,
+ * --tail and --wait: saveoops-capture --vmcore /proc/vmcore --store /dev/vdb
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -32,7 +32,7 @@
 #include "store.h"
 #include "vmcore.h"
 
-enum end_action { END_REBOOT, END_POWEROFF, END_HALT, END_NONE };
+enum end_action { END_REBOOT, END_POWEROFF, END_HALT };
 
 struct options {
 	const char *vmcore;
@@ -67,7 +67,9 @@ static void say(const char *fmt, ...)
 
 static bool parse_end(const char *s, enum end_action *end)
 {
-	static const char *const names[] = { "reboot", "poweroff", "halt", "none" };
+	static const char *const names[] = {
+		[END_REBOOT] = "reboot", [END_POWEROFF] = "poweroff", [END_HALT] = "halt",
+	};
 	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(names); i++) {
@@ -149,12 +151,32 @@ static void parse_cmdline(struct options *o)
 	}
 }
 
+/* Mount the store's file system; true once it is mounted (or not needed). */
+static bool mount_store_fs(const struct options *o, bool last_try)
+{
+	if (!o->mount_dev[0])
+		return true;
+	mkdir("/mnt", 0755);
+	if (!mount(o->mount_dev, "/mnt", o->mount_type, 0, NULL) || errno == EBUSY)
+		return true;
+	if (last_try)
+		say("cannot mount %s (%s) on /mnt: %s", o->mount_dev, o->mount_type,
+		    strerror(errno));
+	return false;
+}
+
+/* Wait up to saveoops.wait for the device (and its file system) to appear. */
 static int find_store(const struct options *o, char *path, size_t size)
 {
 	unsigned int tries = o->wait * 10 + 1;
 	int n;
 
 	while (tries--) {
+		if (!mount_store_fs(o, !tries)) {
+			if (tries)
+				usleep(100 * 1000);
+			continue;
+		}
 		if (o->store[0] && !access(o->store, F_OK)) {
 			copy_opt(path, size, o->store);
 			return 1;
@@ -166,16 +188,6 @@ static int find_store(const struct options *o, char *path, size_t size)
 			usleep(100 * 1000);
 	}
 	return 0;
-}
-
-static void mount_store_fs(const struct options *o)
-{
-	if (!o->mount_dev[0])
-		return;
-	mkdir("/mnt", 0755);
-	if (mount(o->mount_dev, "/mnt", o->mount_type, 0, NULL))
-		say("cannot mount %s (%s) on /mnt: %s", o->mount_dev, o->mount_type,
-		    strerror(errno));
 }
 
 static void fill_header(const struct vmcore *vc, const struct ring_stats *rs,
@@ -202,7 +214,6 @@ static int save(const struct options *o, struct store_record *hdr, const struct 
 	struct store st;
 	int slot, n;
 
-	mount_store_fs(o);
 	n = find_store(o, path, sizeof(path));
 	if (!n) {
 		if (o->store[0])
@@ -224,7 +235,7 @@ static int save(const struct options *o, struct store_record *hdr, const struct 
 	slot = store_write(&st, hdr, log->data, log->len, err, sizeof(err));
 	if (slot < 0) {
 		say("%s: %s: record not saved; earlier records are intact%s", path, err,
-		    errno == ENOSPC ? " (run 'saveoops export' or 'saveoops clear')" : "");
+		    slot == STORE_FULL ? " (run 'saveoops export' or 'saveoops clear')" : "");
 		store_close(&st);
 		return CAPTURE_NOT_SAVED;
 	}
@@ -281,8 +292,8 @@ static int capture(const struct options *o)
 	}
 	fill_header(&vc, &rs, &log, &hdr);
 	report(&rs, &hdr);
-	print_tail(o, &log);
 	ret = save(o, &hdr, &log);
+	print_tail(o, &log);
 out:
 	sb_free(&log);
 	vmcore_close(&vc);
@@ -308,16 +319,23 @@ static void setup_init(void)
 	}
 }
 
-static void end_machine(const struct options *o)
+/* End the machine; after a timeout, without touching the stuck store. */
+static void end_machine(const struct options *o, bool timed_out)
 {
-	static const int how[] = { RB_AUTOBOOT, RB_POWER_OFF, RB_HALT_SYSTEM };
-	static const char *const what[] = { "rebooting", "powering off", "halting" };
+	static const int how[] = {
+		[END_REBOOT] = RB_AUTOBOOT, [END_POWEROFF] = RB_POWER_OFF,
+		[END_HALT] = RB_HALT_SYSTEM,
+	};
+	static const char *const what[] = {
+		[END_REBOOT] = "rebooting", [END_POWEROFF] = "powering off",
+		[END_HALT] = "halting",
+	};
 
-	if (o->end == END_NONE)
-		return;
-	sync();
-	if (o->mount_dev[0])
-		umount("/mnt");
+	if (!timed_out) {
+		sync();
+		if (o->mount_dev[0])
+			umount("/mnt");
+	}
 	say("%s", what[o->end]);
 	reboot(how[o->end]);
 	say("reboot(2) failed: %s", strerror(errno));
@@ -325,15 +343,26 @@ static void end_machine(const struct options *o)
 		pause();
 }
 
-static void on_alarm(int sig)
+/* Wait for the child at most @timeout seconds; false if it is still running. */
+static bool wait_child(pid_t child, unsigned int timeout, int *status)
 {
-	(void)sig;
+	unsigned int ticks = timeout * 10;
+	pid_t pid;
+
+	for (;;) {
+		pid = waitpid(child, status, WNOHANG);
+		if (pid == child || (pid < 0 && errno != EINTR))
+			return true;
+		if (!ticks--)
+			return false;
+		usleep(100 * 1000);
+	}
 }
 
 /* pid 1: capture in a child, wait at most o->timeout seconds, end. */
 static int run_as_init(const struct options *o)
 {
-	struct sigaction sa = { .sa_handler = on_alarm };
+	bool timed_out = false;
 	int status = 0;
 	pid_t child;
 
@@ -343,27 +372,28 @@ static int run_as_init(const struct options *o)
 	if (child < 0) {
 		say("fork: %s; capturing without a time limit", strerror(errno));
 		capture(o);
-	} else {
-		sigaction(SIGALRM, &sa, NULL);
-		alarm(o->timeout);
-		if (waitpid(child, &status, 0) < 0) {
-			say("capture did not end within %u s; giving up", o->timeout);
-			kill(child, SIGKILL);
-		}
-		alarm(0);
+	} else if (!wait_child(child, o->timeout, &status)) {
+		say("capture did not end within %u s; giving up", o->timeout);
+		kill(child, SIGKILL);
+		timed_out = true;
+	} else if (WIFSIGNALED(status)) {
+		say("the capture died of signal %d: record not saved", WTERMSIG(status));
 	}
-	end_machine(o);
+	end_machine(o, timed_out);
 	return 0;
 }
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: saveoops-capture [--vmcore PATH] [--store PATH] [--tail N]\n"
-		"                        [--end reboot|poweroff|halt|none]\n"
+		"usage: saveoops-capture [--vmcore PATH] [--store PATH] [--tail N] [--wait SECS]\n"
 		"\n"
-		"Save the crashed kernel's log from a vmcore as a record in a saveoops store.\n"
-		"As /init of a capture initramfs it reads these from the kernel command line:\n"
+		"Save the crashed kernel's log from a vmcore (default /proc/vmcore) as a\n"
+		"record in a saveoops store (default: found by its superblock), and print the\n"
+		"log's last N lines (default 50). Run by hand, it only reads and saves.\n"
+		"\n"
+		"As /init of a capture initramfs it reads its settings from the kernel\n"
+		"command line, works in a child process and then ends the machine:\n"
 		"  saveoops.store=PATH     the store (default: the block device whose\n"
 		"                          saveoops superblock is found first)\n"
 		"  saveoops.mount=DEV[:FS] mount DEV (default FS ext4) on /mnt first, for a\n"
@@ -383,14 +413,13 @@ static int parse_args(struct options *o, int argc, char **argv)
 		{ "vmcore", required_argument, NULL, 'v' },
 		{ "store", required_argument, NULL, 's' },
 		{ "tail", required_argument, NULL, 't' },
-		{ "end", required_argument, NULL, 'e' },
 		{ "wait", required_argument, NULL, 'w' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "v:s:t:e:w:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "v:s:t:w:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'v':
 			o->vmcore = optarg;
@@ -400,10 +429,6 @@ static int parse_args(struct options *o, int argc, char **argv)
 			break;
 		case 't':
 			if (!parse_uint(optarg, &o->tail))
-				goto bad;
-			break;
-		case 'e':
-			if (!parse_end(optarg, &o->end))
 				goto bad;
 			break;
 		case 'w':
@@ -432,18 +457,14 @@ int main(int argc, char **argv)
 		.vmcore = "/proc/vmcore", .tail = 50, .timeout = 120, .wait = 10,
 		.end = END_REBOOT,
 	};
-	int ret;
 
 	if (getpid() == 1) {
 		setup_init();
 		parse_cmdline(&o);
 		return run_as_init(&o);
 	}
-	o.end = END_NONE;
 	o.wait = 0;
 	if (parse_args(&o, argc, argv))
 		return CAPTURE_USAGE;
-	ret = capture(&o);
-	end_machine(&o);
-	return ret;
+	return capture(&o);
 }

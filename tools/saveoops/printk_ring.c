@@ -61,25 +61,18 @@ struct ring {
 	unsigned int flags_shift;
 };
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 static uint64_t get_word(const unsigned char *p, unsigned int size)
 {
 	uint64_t v = 0;
 
 	memcpy(&v, p, size);	/* little endian: the low bytes come first */
 	return v;
+}
+
+/* A field of @width bytes at @off lies inside a struct of @size bytes. */
+static bool fits(uint64_t off, uint64_t width, uint64_t size)
+{
+	return off <= size && width <= size - off;
 }
 
 static bool need(const struct vmcore *vc, const char *key, uint64_t *val,
@@ -134,27 +127,28 @@ static int read_layout(const struct vmcore *vc, struct ring_layout *l,
 	ok &= need(vc, "SIZE(atomic_long_t)", &word, &missing);
 	ok &= need(vc, "OFFSET(atomic_long_t.counter)", &l->counter_off, &missing);
 	if (!ok)
-		return fail(err, errlen, "VMCOREINFO has no %s: not a lockless printk ring",
+		return set_err(err, errlen, "VMCOREINFO has no %s: not a lockless printk ring",
 			    missing);
 	l->has_caller = vmcoreinfo_num(vc, "OFFSET(printk_info.caller_id)", &l->caller_off);
 	find_level_byte(l);
 
 	if (word != 8)
-		return fail(err, errlen, "SIZE(atomic_long_t)=%" PRIu64 ": only 64-bit kernels",
+		return set_err(err, errlen, "SIZE(atomic_long_t)=%" PRIu64 ": only 64-bit kernels",
 			    word);
 	l->word = (unsigned int)word;
 	if (l->desc_size == 0 || l->desc_size > MAX_STRUCT || l->info_size == 0 ||
-	    l->info_size > MAX_STRUCT ||
-	    l->sv_off + l->counter_off + word > l->desc_size ||
-	    l->lpos_off + l->begin_off + word > l->desc_size ||
-	    l->lpos_off + l->next_off + word > l->desc_size ||
-	    l->seq_off + 8 > l->info_size || l->ts_off + 8 > l->info_size ||
-	    l->len_off + 2 > l->info_size ||
-	    (l->has_caller && l->caller_off + 4 > l->info_size))
-		return fail(err, errlen, "VMCOREINFO sizes and offsets of the ring do not fit");
+	    l->info_size > MAX_STRUCT || l->counter_off > MAX_STRUCT ||
+	    l->lpos_off > MAX_STRUCT ||
+	    !fits(l->sv_off + l->counter_off, word, l->desc_size) ||
+	    !fits(l->lpos_off + l->begin_off, word, l->desc_size) ||
+	    !fits(l->lpos_off + l->next_off, word, l->desc_size) ||
+	    !fits(l->seq_off, 8, l->info_size) || !fits(l->ts_off, 8, l->info_size) ||
+	    !fits(l->len_off, 4, l->info_size) ||
+	    (l->has_caller && !fits(l->caller_off, 4, l->info_size)))
+		return set_err(err, errlen, "VMCOREINFO sizes and offsets of the ring do not fit");
 
 	if (vmcore_read_virt(vc, prb_sym, &prb, sizeof(prb)))
-		return fail(err, errlen, "prb at 0x%" PRIx64 " is not in the core", prb_sym);
+		return set_err(err, errlen, "prb at 0x%" PRIx64 " is not in the core", prb_sym);
 	l->desc_ring = prb + desc_ring_off;
 	l->data_ring = prb + data_ring_off;
 	return 0;
@@ -193,15 +187,15 @@ static int read_ring(const struct vmcore *vc, struct ring *r, struct ring_stats 
 	    vmcore_read_virt(vc, l->desc_ring + l->infos_off, &infos, 8) ||
 	    vmcore_read_virt(vc, l->data_ring + l->size_bits_off, &size_bits, 4) ||
 	    vmcore_read_virt(vc, l->data_ring + l->data_off, &data, 8))
-		return fail(err, errlen, "the ring's header is not in the core");
+		return set_err(err, errlen, "the ring's header is not in the core");
 	if (count_bits > MAX_COUNT_BITS || size_bits > MAX_SIZE_BITS || size_bits < 3)
-		return fail(err, errlen, "implausible ring: 2^%u descriptors, 2^%u data bytes",
+		return set_err(err, errlen, "implausible ring: 2^%u descriptors, 2^%u data bytes",
 			    count_bits, size_bits);
 	r->count = 1ULL << count_bits;
 	r->size = 1ULL << size_bits;
 	/* No overflow: at most 2^22 * (2 * 4096) + 2^26. */
 	if (r->count * (l->desc_size + l->info_size) + r->size > MAX_RING_BYTES)
-		return fail(err, errlen, "implausible ring: 2^%u descriptors of %" PRIu64
+		return set_err(err, errlen, "implausible ring: 2^%u descriptors of %" PRIu64
 			    "+%" PRIu64 " bytes", count_bits, l->desc_size, l->info_size);
 	r->flags_shift = l->word * 8 - 2;
 	r->id_mask = ~(3ULL << r->flags_shift);
@@ -209,7 +203,8 @@ static int read_ring(const struct vmcore *vc, struct ring *r, struct ring_stats 
 	r->infos = read_array(vc, infos, r->count * l->info_size, &st->unreadable);
 	r->data = read_array(vc, data, r->size, &st->unreadable);
 	if (!r->descs || !r->infos || !r->data)
-		return fail(err, errlen, "out of memory for a ring of %" PRIu64 " bytes", r->size);
+		return set_err(err, errlen, "out of memory for a ring of %" PRIu64 " bytes",
+			       r->size);
 	return 0;
 }
 
@@ -346,7 +341,7 @@ static void walk(struct strbuf *log, const struct ring *r, uint64_t tail, uint64
 	span = (head - id) & r->id_mask;
 	if (span >= r->count) {
 		/* The tail cannot trail the head by more than the array. */
-		st->bad_desc += span - r->count + 1;
+		st->bad_desc++;
 		id = (head - r->count + 1) & r->id_mask;
 		span = r->count - 1;
 	}
@@ -383,12 +378,12 @@ int ring_decode(const struct vmcore *vc, struct strbuf *log, struct ring_stats *
 		goto out;
 	if (vmcore_read_virt(vc, r.l.desc_ring + r.l.head_id_off + r.l.counter_off, &head, 8) ||
 	    vmcore_read_virt(vc, r.l.desc_ring + r.l.tail_id_off + r.l.counter_off, &tail, 8)) {
-		fail(err, errlen, "the ring's head and tail are not in the core");
+		set_err(err, errlen, "the ring's head and tail are not in the core");
 		goto out;
 	}
 	walk(log, &r, tail, head, st);
 	if (log->oom) {
-		fail(err, errlen, "out of memory after %" PRIu64 " records", st->records);
+		set_err(err, errlen, "out of memory after %" PRIu64 " records", st->records);
 		goto out;
 	}
 	ret = 0;
@@ -501,9 +496,9 @@ void log_reason(const char *log, size_t len, char *buf, size_t size)
 {
 	static const char *const oops_words[] = {
 		"BUG: ", "Oops: ", "kernel BUG at ", "general protection fault",
-		"Unable to handle", "WARNING: ", "sysrq: Trigger a crash",
+		"Unable to handle", "sysrq: Trigger a crash",
 	};
-	const char *end = log + len, *line = log, *panic = NULL, *oops = NULL;
+	const char *end = log + len, *line = log, *panic = NULL, *oops = NULL, *warn = NULL;
 	const char *last = NULL, *text, *eol;
 	size_t i, n;
 
@@ -517,6 +512,8 @@ void log_reason(const char *log, size_t len, char *buf, size_t size)
 		for (i = 0; !oops && i < ARRAY_SIZE(oops_words); i++)
 			if (starts(text, eol, oops_words[i]))
 				oops = line;
+		if (!warn && starts(text, eol, "WARNING: "))
+			warn = line;
 		if (eol > text)
 			last = line;
 		line = eol + 1;
@@ -524,7 +521,7 @@ void log_reason(const char *log, size_t len, char *buf, size_t size)
 	if (!size)
 		return;
 	buf[0] = '\0';
-	line = panic ? panic : oops ? oops : last;
+	line = panic ? panic : oops ? oops : warn ? warn : last;
 	if (!line)
 		return;
 	eol = memchr(line, '\n', (size_t)(end - line));

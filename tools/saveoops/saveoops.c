@@ -146,13 +146,21 @@ static int cmd_list(int argc, char **argv)
 	return 0;
 }
 
-static int parse_seq(const char *s, uint64_t *seq)
+/* A positive decimal number, nothing else: strtoull takes "-1" and " 1". */
+static int parse_u64(const char *s, uint64_t *val)
 {
 	char *end;
 
+	if (*s < '0' || *s > '9')
+		return -1;
 	errno = 0;
-	*seq = strtoull(s, &end, 10);
-	return errno || end == s || *end || !*seq ? -1 : 0;
+	*val = strtoull(s, &end, 10);
+	return errno || *end ? -1 : 0;
+}
+
+static int parse_seq(const char *s, uint64_t *seq)
+{
+	return parse_u64(s, seq) || !*seq ? -1 : 0;
 }
 
 static void print_info(FILE *f, const struct store_slot *s)
@@ -169,6 +177,7 @@ static void print_info(FILE *f, const struct store_slot *s)
 	fprintf(f, "state=%s\n", slot_state(s));
 	fprintf(f, "log_bytes=%u\n", h->log_len);
 	fprintf(f, "log_bytes_cut=%u\n", h->log_dropped);
+	fprintf(f, "ring_damaged=%s\n", h->flags & REC_RING_DAMAGED ? "yes" : "no");
 	fprintf(f, "printk_records=%" PRIu64 "\n", h->records);
 	fprintf(f, "printk_records_skipped=%" PRIu64 "\n", h->skipped);
 }
@@ -225,25 +234,43 @@ static int cmd_show(int argc, char **argv)
 	return ret ? error(EXIT_ERROR, "record %" PRIu64 " is damaged: %s", seq, err) : 0;
 }
 
-static int write_file(const char *path, const struct store_slot *s, const struct strbuf *log)
+/* Write one exported file durably; on failure say which and why. */
+static int write_file(const char *dir, const char *name, const struct store_slot *s,
+		      const struct strbuf *log)
 {
-	FILE *f = fopen(path, "we");
+	char path[4200];
+	FILE *f;
 	int ret;
 
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "we");
 	if (!f)
-		return -1;
+		return error(EXIT_ERROR, "%s: %s", path, strerror(errno));
 	if (log)
 		log_print(f, log->data ? log->data : "", log->len, 0, 0);
 	else
 		print_info(f, s);
-	ret = fflush(f) || fsync(fileno(f)) ? -1 : 0;
-	return fclose(f) || ret ? -1 : 0;
+	ret = fflush(f) || fsync(fileno(f)) ? errno : 0;
+	if (fclose(f) && !ret)
+		ret = errno;
+	return ret ? error(EXIT_ERROR, "%s: %s", path, strerror(ret)) : 0;
+}
+
+/* Make a directory's entries durable. */
+static int sync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int ret = fd < 0 || fsync(fd) ? -1 : 0;
+
+	if (fd >= 0)
+		close(fd);
+	return ret ? error(EXIT_ERROR, "%s: %s", dir, strerror(errno)) : 0;
 }
 
 static int export_one(struct store *st, unsigned int slot, const char *dir)
 {
 	const struct store_slot *s = &st->slots[slot];
-	char sub[4096], path[4200], err[256];
+	char sub[4096], err[256];
 	struct strbuf log;
 	int ret, damaged;
 
@@ -253,12 +280,17 @@ static int export_one(struct store *st, unsigned int slot, const char *dir)
 		return error(EXIT_ERROR, "%s: %s", sub, strerror(errno));
 	sb_init(&log);
 	damaged = store_read_log(st, slot, &log, err, sizeof(err));
-	snprintf(path, sizeof(path), "%s/dmesg.txt", sub);
-	ret = write_file(path, s, &log);
+	ret = write_file(sub, "dmesg.txt", s, &log);
 	sb_free(&log);
-	snprintf(path, sizeof(path), "%s/info", sub);
-	if (ret || write_file(path, s, NULL))
-		return error(EXIT_ERROR, "%s: %s", path, strerror(errno));
+	if (!ret)
+		ret = write_file(sub, "info", s, NULL);
+	/* Only once the files and their names are on disk may the slot go. */
+	if (!ret)
+		ret = sync_dir(sub);
+	if (!ret)
+		ret = sync_dir(dir);
+	if (ret)
+		return ret;
 	printf("%s%s\n", sub, damaged ? " (damaged record: log as read)" : "");
 	if (st->writable && store_set_flags(st, slot, REC_EXPORTED, err, sizeof(err)))
 		return error(EXIT_ERROR, "record %" PRIu64 " exported but not marked: %s",
@@ -328,9 +360,11 @@ static int parse_size(const char *s, uint64_t *size)
 	char *end;
 	uint64_t mult = 1;
 
+	if (*s < '0' || *s > '9')
+		return -1;
 	errno = 0;
 	*size = strtoull(s, &end, 10);
-	if (errno || end == s)
+	if (errno)
 		return -1;
 	if (*end == 'K' || *end == 'k')
 		mult = 1ULL << 10;
@@ -340,7 +374,7 @@ static int parse_size(const char *s, uint64_t *size)
 		mult = 1ULL << 30;
 	else if (*end)
 		return -1;
-	if (*end && end[1])
+	if ((*end && end[1]) || *size > UINT64_MAX / mult)
 		return -1;
 	*size *= mult;
 	return 0;
@@ -355,12 +389,18 @@ static int check_overwrite(int fd, const char *path)
 	char err[256];
 	ssize_t n = pread(fd, block, sizeof(block), 0);
 
-	if (n <= 0)
+	if (n < 0)
+		return error(EXIT_ERROR, "%s: %s", path, strerror(errno));
+	if (n == 0)
 		return 0;
 	if (store_probe(fd)) {
-		if (store_open_fd(&st, dup(fd), false, err, sizeof(err)) == 0)
-			for (i = 0; i < st.sb.slot_count; i++)
-				unread += !store_slot_reusable(&st.slots[i]);
+		if (store_open_fd(&st, dup(fd), false, err, sizeof(err))) {
+			store_close(&st);
+			return error(EXIT_ERROR, "%s: a damaged store (%s); --force erases it",
+				     path, err);
+		}
+		for (i = 0; i < st.sb.slot_count; i++)
+			unread += !store_slot_reusable(&st.slots[i]);
 		store_close(&st);
 		if (unread)
 			return error(EXIT_ERROR, "%s holds %u records not exported; "
@@ -386,14 +426,16 @@ static int cmd_format(int argc, char **argv)
 	const char *path = store_arg;
 	uint64_t size = 0;
 	bool force = false;
-	char err[256], *end;
+	char err[256];
 	int c, fd, ret;
+	uint64_t n;
 
 	while ((c = getopt_long(argc, argv, "n:S:f", longopts, NULL)) != -1) {
 		if (c == 'n') {
-			slots = (unsigned int)strtoul(optarg, &end, 10);
-			if (*end || !*optarg)
-				return error(EXIT_USAGE, "bad --slots '%s'", optarg);
+			if (parse_u64(optarg, &n) || n == 0 || n > STORE_MAX_SLOTS)
+				return error(EXIT_USAGE, "bad --slots '%s': use 1 to %u", optarg,
+					     STORE_MAX_SLOTS);
+			slots = (unsigned int)n;
 		} else if (c == 'S') {
 			if (parse_size(optarg, &size))
 				return error(EXIT_USAGE, "bad --size '%s'", optarg);

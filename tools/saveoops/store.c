@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>	/* BLKGETSIZE64 */
 #include <sys/stat.h>
@@ -18,19 +19,6 @@
 #include <unistd.h>
 
 #include "store.h"
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 static uint64_t slot_offset(const struct store *st, unsigned int slot)
 {
@@ -69,6 +57,13 @@ bool store_probe(int fd)
 	return !read_full(fd, 0, &sb, sizeof(sb)) && super_valid(&sb);
 }
 
+static bool is_block_device(int fd)
+{
+	struct stat stb;
+
+	return !fstat(fd, &stb) && S_ISBLK(stb.st_mode);
+}
+
 static int device_size(int fd, uint64_t *size)
 {
 	struct stat stb;
@@ -93,15 +88,15 @@ static int check_super(const struct store_super *sb, uint64_t dev_size,
 		       char *err, size_t errlen)
 {
 	if (!super_valid(sb))
-		return fail(err, errlen, "no saveoops store (no valid superblock)");
+		return set_err(err, errlen, "no saveoops store (no valid superblock)");
 	if (sb->slot_count == 0 || sb->slot_count > STORE_MAX_SLOTS ||
 	    sb->slot_size < STORE_MIN_SLOT || sb->slot_size % STORE_BLOCK ||
-	    sb->slot_size > (1ULL << 40) ||
+	    sb->slot_size > STORE_MAX_SLOT ||
 	    sb->size != STORE_BLOCK + sb->slot_count * sb->slot_size)
-		return fail(err, errlen, "superblock describes an impossible layout "
+		return set_err(err, errlen, "superblock describes an impossible layout "
 			    "(%u slots of %" PRIu64 " bytes)", sb->slot_count, sb->slot_size);
 	if (dev_size && sb->size > dev_size)
-		return fail(err, errlen, "store of %" PRIu64 " bytes on a device of %" PRIu64,
+		return set_err(err, errlen, "store of %" PRIu64 " bytes on a device of %" PRIu64,
 			    sb->size, dev_size);
 	return 0;
 }
@@ -162,14 +157,17 @@ int store_open_fd(struct store *st, int fd, bool writable, char *err, size_t err
 	if (device_size(fd, &size))
 		size = 0;
 	if (writable && read_only(fd))
-		return fail(err, errlen, "the device is read-only");
+		return set_err(err, errlen, "the device is read-only");
+	/* One writer at a time: export and clear rewrite headers they read. */
+	if (writable && flock(fd, LOCK_EX | LOCK_NB))
+		return set_err(err, errlen, "in use by another saveoops (%s)", strerror(errno));
 	if (read_full(fd, 0, &st->sb, sizeof(st->sb)))
-		return fail(err, errlen, "cannot read the superblock: %s", strerror(errno));
+		return set_err(err, errlen, "cannot read the superblock: %s", strerror(errno));
 	if (check_super(&st->sb, size, err, errlen))
 		return -1;
 	st->slots = calloc(st->sb.slot_count, sizeof(*st->slots));
 	if (!st->slots)
-		return fail(err, errlen, "out of memory");
+		return set_err(err, errlen, "out of memory");
 	for (i = 0; i < st->sb.slot_count; i++)
 		scan_slot(st, i);
 	return 0;
@@ -182,7 +180,7 @@ int store_open(struct store *st, const char *path, bool writable, char *err, siz
 	if (fd < 0) {
 		memset(st, 0, sizeof(*st));
 		st->fd = -1;
-		return fail(err, errlen, "%s: %s", path, strerror(errno));
+		return set_err(err, errlen, "%s: %s", path, strerror(errno));
 	}
 	if (store_open_fd(st, fd, writable, err, errlen))
 		return -1;
@@ -224,18 +222,18 @@ int store_read_log(const struct store *st, unsigned int slot, struct strbuf *log
 
 	buf = malloc(hdr->log_len ? hdr->log_len : 1);
 	if (!buf)
-		return fail(err, errlen, "out of memory");
+		return set_err(err, errlen, "out of memory");
 	if (read_full(st->fd, slot_offset(st, slot) + STORE_HEADER, buf, hdr->log_len)) {
 		free(buf);
-		return fail(err, errlen, "read error: %s", strerror(errno));
+		return set_err(err, errlen, "read error: %s", strerror(errno));
 	}
 	crc = crc32_le(0, buf, hdr->log_len);
 	sb_add(log, buf, hdr->log_len);
 	free(buf);
 	if (log->oom)
-		return fail(err, errlen, "out of memory");
+		return set_err(err, errlen, "out of memory");
 	if (crc != hdr->log_crc)
-		return fail(err, errlen, "log checksum mismatch");
+		return set_err(err, errlen, "log checksum mismatch");
 	return 0;
 }
 
@@ -294,7 +292,7 @@ int store_pick_slot(const struct store *st)
 
 static int sync_fd(int fd)
 {
-	return fdatasync(fd) && errno != EINVAL ? -1 : 0;
+	return fdatasync(fd);
 }
 
 /* Write a header and make it durable. */
@@ -318,7 +316,8 @@ static int put_header(struct store *st, unsigned int slot, struct store_record *
  * @err: the reason on failure
  * @errlen: size of @err
  *
- * Return: the slot written, or -1 (errno ENOSPC when the store is full).
+ * Return: the slot written, STORE_FULL when every slot holds a record not
+ * exported yet, or -1 on an I/O error.
  */
 int store_write(struct store *st, struct store_record *hdr, const char *log, size_t len,
 		char *err, size_t errlen)
@@ -328,10 +327,14 @@ int store_write(struct store *st, struct store_record *hdr, const char *log, siz
 	int slot = store_pick_slot(st);
 
 	if (slot < 0) {
-		errno = ENOSPC;
-		return fail(err, errlen, "store full: %u records not exported yet",
-			    st->sb.slot_count);
+		set_err(err, errlen, "store full: %u records not exported yet",
+			st->sb.slot_count);
+		return STORE_FULL;
 	}
+	if (st->max_seq == UINT64_MAX)
+		return set_err(err, errlen, "sequence numbers used up; format the store");
+	hdr->flags &= ~(REC_EXPORTED | REC_CLEARED | REC_TRUNCATED);
+	hdr->log_dropped = 0;
 	if (len > space) {
 		/* The first line start at or after the cut: search from the byte before. */
 		const char *cut = log + (len - space);
@@ -352,7 +355,7 @@ int store_write(struct store *st, struct store_record *hdr, const char *log, siz
 	if (put_header(st, (unsigned int)slot, &blank) ||
 	    write_full(st->fd, slot_offset(st, (unsigned int)slot) + STORE_HEADER, log, len) ||
 	    sync_fd(st->fd) || put_header(st, (unsigned int)slot, hdr))
-		return fail(err, errlen, "write error: %s", strerror(errno));
+		return set_err(err, errlen, "write error: %s", strerror(errno));
 	st->slots[slot].state = SLOT_RECORD;
 	st->slots[slot].hdr = *hdr;
 	st->max_seq = hdr->seq;
@@ -376,7 +379,7 @@ int store_set_flags(struct store *st, unsigned int slot, uint32_t flags, char *e
 
 	hdr.flags |= flags;
 	if (put_header(st, slot, &hdr))
-		return fail(err, errlen, "write error: %s", strerror(errno));
+		return set_err(err, errlen, "write error: %s", strerror(errno));
 	st->slots[slot].hdr = hdr;
 	if (flags & REC_CLEARED)
 		st->slots[slot].state = SLOT_EMPTY;
@@ -403,11 +406,11 @@ int store_clear(struct store *st, unsigned int slot, char *err, size_t errlen)
 		return -1;
 	zero = calloc(1, len ? len : 1);
 	if (!zero)
-		return fail(err, errlen, "out of memory");
+		return set_err(err, errlen, "out of memory");
 	if (write_full(st->fd, slot_offset(st, slot) + STORE_HEADER, zero, len) ||
 	    sync_fd(st->fd)) {
 		free(zero);
-		return fail(err, errlen, "write error: %s", strerror(errno));
+		return set_err(err, errlen, "write error: %s", strerror(errno));
 	}
 	free(zero);
 	return 0;
@@ -437,7 +440,7 @@ int store_locate(char *path, size_t size)
 		if (de->d_name[0] == '.')
 			continue;
 		snprintf(dev, sizeof(dev), "/dev/%s", de->d_name);
-		fd = open(dev, O_RDONLY | O_CLOEXEC);
+		fd = open(dev, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 		if (fd < 0)
 			continue;
 		if (store_probe(fd) && !found++)
@@ -485,18 +488,20 @@ int store_format(int fd, uint64_t size, unsigned int slots, char *err, size_t er
 	unsigned int i;
 
 	if (device_size(fd, &dev_size))
-		return fail(err, errlen, "cannot size the store: %s", strerror(errno));
+		return set_err(err, errlen, "cannot size the store: %s", strerror(errno));
 	if (!size)
 		size = dev_size;
 	if (slots == 0 || slots > STORE_MAX_SLOTS)
-		return fail(err, errlen, "%u slots: use 1 to %u", slots, STORE_MAX_SLOTS);
+		return set_err(err, errlen, "%u slots: use 1 to %u", slots, STORE_MAX_SLOTS);
 	slot_size = 0;
 	if (size > STORE_BLOCK)
 		slot_size = (size - STORE_BLOCK) / slots / STORE_BLOCK * STORE_BLOCK;
 	if (slot_size < STORE_MIN_SLOT)
-		return fail(err, errlen,
+		return set_err(err, errlen,
 			    "%" PRIu64 " bytes is too small for %u slots of at least %u KiB",
 			    size, slots, STORE_MIN_SLOT / 1024);
+	if (slot_size > STORE_MAX_SLOT)
+		slot_size = STORE_MAX_SLOT;
 	memcpy(sb.magic, STORE_MAGIC, 8);
 	sb.version = STORE_VERSION;
 	sb.slot_count = slots;
@@ -505,14 +510,18 @@ int store_format(int fd, uint64_t size, unsigned int slots, char *err, size_t er
 	sb.created = (int64_t)time(NULL);
 	fill_uuid(sb.uuid);
 	sb.crc = super_crc(&sb);
+	if (is_block_device(fd) && sb.size > dev_size)
+		return set_err(err, errlen, "%" PRIu64 " bytes do not fit a device of %" PRIu64,
+			       sb.size, dev_size);
+	/* Allocate a file now: the capture kernel should not have to. */
+	if (!is_block_device(fd) && posix_fallocate(fd, 0, (off_t)sb.size))
+		return set_err(err, errlen, "cannot allocate %" PRIu64 " bytes", sb.size);
 	for (i = 0; i < slots; i++)
 		if (write_full(fd, STORE_BLOCK + (uint64_t)i * slot_size, &blank, sizeof(blank)))
-			return fail(err, errlen, "write error: %s", strerror(errno));
+			return set_err(err, errlen, "write error: %s", strerror(errno));
+	/* The superblock last: a format cut short leaves no store at all. */
 	memcpy(block, &sb, sizeof(sb));
 	if (sync_fd(fd) || write_full(fd, 0, block, sizeof(block)) || sync_fd(fd))
-		return fail(err, errlen, "write error: %s", strerror(errno));
-	if (dev_size < sb.size && ftruncate(fd, (off_t)sb.size) && errno != EINVAL)
-		return fail(err, errlen, "cannot extend to %" PRIu64 " bytes: %s", sb.size,
-			    strerror(errno));
+		return set_err(err, errlen, "write error: %s", strerror(errno));
 	return 0;
 }

@@ -37,6 +37,7 @@
 #define STORE_BLOCK		4096U
 #define STORE_HEADER		512U
 #define STORE_MIN_SLOT		(64U * 1024)
+#define STORE_MAX_SLOT		(1ULL << 30)	/* log_len is 32 bits; a GiB is plenty */
 #define STORE_MAX_SLOTS		1024U
 #define STORE_DEFAULT_SLOTS	8U
 
@@ -113,6 +114,8 @@ int store_find_seq(const struct store *st, uint64_t seq);
 int store_newest(const struct store *st);
 bool store_slot_reusable(const struct store_slot *s);
 int store_pick_slot(const struct store *st);
+#define STORE_FULL	(-2)	/* store_write(): no slot may be taken */
+
 int store_write(struct store *st, struct store_record *hdr, const char *log,
 		size_t len, char *err, size_t errlen);
 int store_set_flags(struct store *st, unsigned int slot, uint32_t flags, char *err,

@@ -45,7 +45,8 @@ void sb_add(struct strbuf *sb, const void *data, size_t len)
 		sb->oom = true;
 		return;
 	}
-	memcpy(sb->data + sb->len, data, len);
+	if (len)
+		memcpy(sb->data + sb->len, data, len);
 	sb->len += len;
 	sb->data[sb->len] = '\0';
 }
@@ -73,6 +74,28 @@ void sb_addf(struct strbuf *sb, const char *fmt, ...)
 	vsnprintf(sb->data + sb->len, (size_t)n + 1, fmt, ap);
 	va_end(ap);
 	sb->len += (size_t)n;
+}
+
+/**
+ * set_err() - put a one-line reason in a caller's buffer
+ * @err: the buffer
+ * @errlen: its size
+ * @fmt: printf format of the reason
+ *
+ * errno is kept, so a caller may still look at it.
+ *
+ * Return: -1, for "return set_err(...)".
+ */
+int set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	int saved = errno;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	errno = saved;
+	return -1;
 }
 
 /* CRC-32 (IEEE 802.3, as zlib and the kernel's crc32_le with ~0 seed/xor). */

@@ -23,6 +23,9 @@ void sb_add(struct strbuf *sb, const void *data, size_t len);
 void sb_addf(struct strbuf *sb, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+int set_err(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 uint32_t crc32_le(uint32_t crc, const void *data, size_t len);
 
 int read_full(int fd, uint64_t off, void *buf, size_t len);

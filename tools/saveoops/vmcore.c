@@ -2,12 +2,13 @@
 /*
  * ELF core reader for saveoops.
  *
- * The capture side trusts nothing in the core: every header is checked
- * against the file before use, and an address that no PT_LOAD covers is an
- * error, not a guess. Kernel virtual addresses are translated through the
- * program headers first (the kernel writes p_vaddr for its text and its
- * direct map), then by the kernel-map rule, then by walking the crashed
- * kernel's own page tables, all from what VMCOREINFO says.
+ * The capture side trusts nothing in the core: headers are bounds-checked
+ * as they are read, a read past the end of the file is an error, and an
+ * address that no PT_LOAD covers is an error, not a guess. Kernel virtual
+ * addresses are translated through the program headers first (the kernel
+ * writes p_vaddr for its text and its direct map), then by the kernel-map
+ * rule, then by walking the crashed kernel's own page tables, all from what
+ * VMCOREINFO says.
  */
 #include <elf.h>
 #include <errno.h>
@@ -17,7 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -26,19 +26,6 @@
 #define MAX_LOADS	4096
 #define MAX_NOTES	(1U << 20)
 #define PAGE_4K		4096ULL
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 static size_t note_pad(size_t len)
 {
@@ -82,27 +69,27 @@ static int read_headers(struct vmcore *vc, char *err, size_t errlen)
 	size_t i;
 
 	if (read_full(vc->fd, 0, &eh, sizeof(eh)))
-		return fail(err, errlen, "too short for an ELF header");
+		return set_err(err, errlen, "too short for an ELF header");
 	if (memcmp(eh.e_ident, ELFMAG, SELFMAG) || eh.e_ident[EI_CLASS] != ELFCLASS64 ||
 	    eh.e_ident[EI_DATA] != ELFDATA2LSB)
-		return fail(err, errlen, "not a 64-bit little-endian ELF file");
+		return set_err(err, errlen, "not a 64-bit little-endian ELF file");
 	if (eh.e_type != ET_CORE || eh.e_machine != EM_X86_64)
-		return fail(err, errlen, "not an x86_64 ELF core (type %u, machine %u)",
+		return set_err(err, errlen, "not an x86_64 ELF core (type %u, machine %u)",
 			    eh.e_type, eh.e_machine);
 	if (eh.e_phentsize != sizeof(Elf64_Phdr) || eh.e_phnum == 0 ||
 	    eh.e_phnum > MAX_LOADS)
-		return fail(err, errlen, "bad program header table (%u entries of %u bytes)",
+		return set_err(err, errlen, "bad program header table (%u entries of %u bytes)",
 			    eh.e_phnum, eh.e_phentsize);
 
 	vc->loads = calloc(eh.e_phnum, sizeof(*vc->loads));
 	if (!vc->loads)
-		return fail(err, errlen, "out of memory");
+		return set_err(err, errlen, "out of memory");
 	for (i = 0; i < eh.e_phnum; i++) {
 		Elf64_Phdr ph;
 		char *notes;
 
 		if (read_full(vc->fd, eh.e_phoff + i * sizeof(ph), &ph, sizeof(ph)))
-			return fail(err, errlen, "program header %zu is past the end", i);
+			return set_err(err, errlen, "program header %zu is past the end", i);
 		if (ph.p_type == PT_LOAD && ph.p_filesz) {
 			struct vmcore_load *l = &vc->loads[vc->nr_loads++];
 
@@ -117,15 +104,15 @@ static int read_headers(struct vmcore *vc, char *err, size_t errlen)
 			continue;
 		notes = malloc(ph.p_filesz);
 		if (!notes)
-			return fail(err, errlen, "out of memory");
+			return set_err(err, errlen, "out of memory");
 		if (!read_full(vc->fd, ph.p_offset, notes, ph.p_filesz))
 			scan_notes(vc, notes, ph.p_filesz);
 		free(notes);
 	}
 	if (!vc->info)
-		return fail(err, errlen, "no VMCOREINFO note");
+		return set_err(err, errlen, "no VMCOREINFO note");
 	if (!vc->nr_loads)
-		return fail(err, errlen, "no memory (PT_LOAD) in the core");
+		return set_err(err, errlen, "no memory (PT_LOAD) in the core");
 	return 0;
 }
 
@@ -135,6 +122,8 @@ static void setup_translation(struct vmcore *vc)
 
 	vmcoreinfo_num(vc, "NUMBER(phys_base)", &vc->phys_base);
 	vmcoreinfo_num(vc, "NUMBER(sme_mask)", &vc->sme_mask);
+	if (!vmcoreinfo_num(vc, "NUMBER(KERNEL_IMAGE_SIZE)", &vc->image_size))
+		vc->image_size = 1ULL << 30;
 	vmcoreinfo_num(vc, "NUMBER(pgtable_l5_enabled)", &l5);
 	vc->l5 = l5 != 0;
 	if (vmcoreinfo_num(vc, "SYMBOL(init_top_pgt)", &pgd) && pgd >= VMCORE_KERNEL_MAP) {
@@ -154,12 +143,8 @@ static void setup_translation(struct vmcore *vc)
  */
 int vmcore_open_fd(struct vmcore *vc, int fd, char *err, size_t errlen)
 {
-	struct stat st;
-
 	memset(vc, 0, sizeof(*vc));
 	vc->fd = fd;
-	if (!fstat(fd, &st) && S_ISREG(st.st_mode))
-		vc->file_size = (uint64_t)st.st_size;
 	if (read_headers(vc, err, errlen))
 		return -1;
 	setup_translation(vc);
@@ -173,7 +158,7 @@ int vmcore_open(struct vmcore *vc, const char *path, char *err, size_t errlen)
 	if (fd < 0) {
 		memset(vc, 0, sizeof(*vc));
 		vc->fd = -1;
-		return fail(err, errlen, "%s: %s", path, strerror(errno));
+		return set_err(err, errlen, "%s: %s", path, strerror(errno));
 	}
 	return vmcore_open_fd(vc, fd, err, errlen);
 }
@@ -244,7 +229,10 @@ bool vmcoreinfo_num(const struct vmcore *vc, const char *key, uint64_t *val)
 	char buf[32], *end;
 	bool hex = !strncmp(key, "SYMBOL(", 7) || !strcmp(key, "KERNELOFFSET");
 
-	if (!vmcoreinfo_str(vc, key, buf, sizeof(buf)) || !buf[0])
+	if (!vmcoreinfo_str(vc, key, buf, sizeof(buf)) || !buf[0] ||
+	    strlen(buf) == sizeof(buf) - 1)
+		return false;
+	if (buf[0] == '-' && strncmp(key, "NUMBER(", 7))
 		return false;
 	errno = 0;
 	if (hex)
@@ -341,7 +329,8 @@ static int walk_page_tables(const struct vmcore *vc, uint64_t vaddr, uint64_t *p
 
 static int virt_to_phys(const struct vmcore *vc, uint64_t vaddr, uint64_t *paddr)
 {
-	if (vaddr >= VMCORE_KERNEL_MAP) {
+	/* Modules and the fixmap are above the image: only the walk knows them. */
+	if (vaddr >= VMCORE_KERNEL_MAP && vaddr - VMCORE_KERNEL_MAP < vc->image_size) {
 		*paddr = vaddr - VMCORE_KERNEL_MAP + vc->phys_base;
 		if (find_load(vc, *paddr, false))
 			return 0;

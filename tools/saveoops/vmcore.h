@@ -19,7 +19,6 @@ struct vmcore_load {
 
 struct vmcore {
 	int fd;
-	uint64_t file_size;		/* 0 when unknown (/proc files) */
 	struct vmcore_load *loads;
 	size_t nr_loads;
 	char *info;			/* VMCOREINFO text, NUL-terminated */
@@ -28,6 +27,7 @@ struct vmcore {
 	uint64_t phys_base;
 	uint64_t pgd_paddr;		/* init_top_pgt */
 	uint64_t sme_mask;
+	uint64_t image_size;		/* KERNEL_IMAGE_SIZE: the kernel map's extent */
 	bool has_pgd;
 	bool l5;
 };

@@ -100,7 +100,7 @@ static void try_write(struct store *st)
 	struct store_record hdr;
 	char *before, *after, err[256];
 	unsigned int i;
-	int pick, slot;
+	int pick, slot, expect;
 
 	if (size > MAX_IMAGE)
 		return;
@@ -113,7 +113,8 @@ static void try_write(struct store *st)
 	snprintf(hdr.reason, sizeof(hdr.reason), "Kernel panic - not syncing: fuzz");
 	errno = 0;
 	slot = store_write(st, &hdr, NEW_LOG, sizeof(NEW_LOG) - 1, err, sizeof(err));
-	if (slot != pick || (slot >= 0 && keep[slot]) || (slot < 0 && errno != ENOSPC))
+	expect = pick < 0 ? STORE_FULL : st->max_seq == UINT64_MAX ? -1 : pick;
+	if (slot != expect || (slot >= 0 && keep[slot]))
 		abort();
 	if (slot >= 0 && max_seq < UINT64_MAX && hdr.seq <= max_seq)
 		abort();
