@@ -94,6 +94,18 @@ write_marker()
 	echo "$MARKER" > /dev/kmsg
 }
 
+# fill_log N: N numbered lines in the kernel log, to make it long or to
+# wrap the printk ring.
+fill_log()
+{
+	local i=0
+
+	while [ $i -lt "$1" ]; do
+		echo "saveoops-test: filler line $i" > /dev/kmsg
+		i=$((i + 1))
+	done
+}
+
 # vmcore-dmesg reads /proc/vmcore into /tmp/vmcore-dmesg.txt, as one check.
 read_vmcore()
 {

@@ -16,11 +16,7 @@ phase_first()
 			kexec $KEXEC_MODE -p /boot/bzImage --initrd="$(capture_initrd)" \
 			--command-line="$CAPTURE_CMDLINE"
 	fi
-	i=0
-	while [ $i -lt "${FILL:-0}" ]; do
-		echo "saveoops-test: filler line $i, enough of them to wrap the ring" > /dev/kmsg
-		i=$((i + 1))
-	done
+	fill_log "${FILL:-0}"
 	write_marker
 	printf 'saveoops-test: first line\nsecond line of the same record\n' > /dev/kmsg
 	printf 'saveoops-test: tab\there, bell \007, e-acute \303\251, byte \377\n' > /dev/kmsg
@@ -119,7 +115,7 @@ record_has "early: control and non-ASCII bytes are escaped, tabs kept" \
 # kexec -c -p: kexec-tools writes the ELF headers (kexec_load), and 3000
 # lines wrap the 128 KiB ring before the crash.
 crash_and_compare kexec-load --append "crashkernel=256M saveoops.KEXEC_MODE=-c saveoops.FILL=3000"
-if grep -q 'filler line 2999,' "$CASE_DIR/record.txt" && ! grep -q 'filler line 0,' "$CASE_DIR/record.txt" &&
+if grep -q 'filler line 2999$' "$CASE_DIR/record.txt" && ! grep -q 'filler line 0$' "$CASE_DIR/record.txt" &&
    ! grep -q 'Linux version' "$CASE_DIR/record.txt"; then
 	tap ok "kexec-load: the ring wrapped: the oldest lines are gone, the newest kept"
 else

@@ -33,11 +33,7 @@ phase_first()
 	fi
 	write_marker
 	# A log long enough that a throttled disk takes seconds to write it.
-	i=0
-	while [ $i -lt "${LOG_LINES:-0}" ]; do
-		echo "saveoops-test: filler line $i of the log" > /dev/kmsg
-		i=$((i + 1))
-	done
+	fill_log "${LOG_LINES:-0}"
 	crash_now
 }
 GUEST
