@@ -68,6 +68,10 @@ static void pad(struct strbuf *out, size_t align)
 static void cpio_entry(struct strbuf *out, const char *name, unsigned int mode,
 		       unsigned int rdev, const void *data, size_t len)
 {
+	if (len > UINT32_MAX) {	/* newc sizes are 8 hex digits */
+		out->oom = true;
+		return;
+	}
 	static unsigned int ino = 1;
 	size_t namesize = strlen(name) + 1;
 
@@ -235,7 +239,7 @@ static int build(const struct args *a, struct strbuf *out)
 	sb_add(out, initrd.data, initrd.len);
 	ret = out->oom || capture.oom;
 	if (ret)
-		fprintf(stderr, "saveoops-mkpayload: out of memory\n");
+		fputs("saveoops-mkpayload: out of memory, or a member of 4 GiB or more\n", stderr);
 out:
 	free(kernel.data);
 	free(inner.data);
@@ -244,11 +248,32 @@ out:
 	return ret;
 }
 
+/* Replace the output whole: an initrd cut short by a crash would not boot. */
+static int write_output(const char *path, const struct strbuf *out)
+{
+	char tmp[PATH_MAX];
+	int fd, ret = 0;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmpXXXXXX", path);
+	fd = mkstemp(tmp);
+	if (fd < 0)
+		return fail_file("cannot create a file beside", path);
+	if (fchmod(fd, 0644) || write_full(fd, 0, out->data, out->len) || fsync(fd))
+		ret = fail_file("cannot write", tmp);
+	if (close(fd) && !ret)
+		ret = fail_file("cannot write", tmp);
+	if (!ret && rename(tmp, path))
+		ret = fail_file("cannot rename to", path);
+	if (ret)
+		unlink(tmp);
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
 	struct args a = { 0 };
 	struct strbuf out;
-	int fd, ret;
+	int ret;
 
 	if (parse_args(&a, argc, argv)) {
 		usage(stderr);
@@ -256,13 +281,8 @@ int main(int argc, char **argv)
 	}
 	sb_init(&out);
 	ret = build(&a, &out);
-	if (!ret) {
-		fd = open(a.output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		if (fd < 0 || write_full(fd, 0, out.data, out.len) || fsync(fd))
-			ret = fail_file("cannot write", a.output);
-		if (fd >= 0)
-			close(fd);
-	}
+	if (!ret)
+		ret = write_output(a.output, &out);
 	sb_free(&out);
 	return ret;
 }
