@@ -226,7 +226,8 @@ static int save(const struct options *o, struct store_record *hdr, const struct 
 	}
 	if (n > 1)
 		say("%d stores found, using %s (set saveoops.store= to choose)", n, path);
-	if (store_open(&st, path, true, err, sizeof(err))) {
+	/* The logs of earlier records need not be read to add one. */
+	if (store_open(&st, path, STORE_WRITE | STORE_HEADERS, err, sizeof(err))) {
 		say("cannot open the store %s: %s: record not saved", path, err);
 		store_close(&st);
 		return CAPTURE_NOT_SAVED;

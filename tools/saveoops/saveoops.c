@@ -77,7 +77,7 @@ static int open_store(struct store *st, bool writable)
 			fprintf(stderr, "saveoops: %d stores found, using %s\n", n, found);
 		path = found;
 	}
-	if (store_open(st, path, writable, err, sizeof(err))) {
+	if (store_open(st, path, writable ? STORE_WRITE : 0, err, sizeof(err))) {
 		store_close(st);
 		return error(EXIT_NO_STORE, "%s", err);
 	}
@@ -394,7 +394,7 @@ static int check_overwrite(int fd, const char *path)
 	if (n == 0)
 		return 0;
 	if (store_probe(fd)) {
-		if (store_open_fd(&st, dup(fd), false, err, sizeof(err))) {
+		if (store_open_fd(&st, dup(fd), 0, err, sizeof(err))) {
 			store_close(&st);
 			return error(EXIT_ERROR, "%s: a damaged store (%s); --force erases it",
 				     path, err);

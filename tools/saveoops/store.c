@@ -116,7 +116,7 @@ static void terminate_strings(struct store_record *hdr)
 	hdr->reason[sizeof(hdr->reason) - 1] = '\0';
 }
 
-static void scan_slot(struct store *st, unsigned int i)
+static void scan_slot(struct store *st, unsigned int i, bool check_log)
 {
 	struct store_slot *s = &st->slots[i];
 	struct strbuf log;
@@ -131,6 +131,9 @@ static void scan_slot(struct store *st, unsigned int i)
 		st->max_seq = s->hdr.seq;
 	if (s->hdr.flags & REC_CLEARED)
 		return;
+	s->state = SLOT_RECORD;
+	if (!check_log)
+		return;
 	sb_init(&log);
 	s->state = store_read_log(st, i, &log, err, sizeof(err)) ? SLOT_DAMAGED : SLOT_RECORD;
 	sb_free(&log);
@@ -140,14 +143,16 @@ static void scan_slot(struct store *st, unsigned int i)
  * store_open_fd() - read a store's superblock and every slot header
  * @st: the store to set up; store_close() releases it, even on failure
  * @fd: the device or file; the store owns it from now on
- * @writable: @fd is open for writing
+ * @how: STORE_WRITE if @fd is open for writing, STORE_HEADERS to skip
+ *	 checking every log
  * @err: a one-line reason on failure
  * @errlen: size of @err
  *
  * Return: 0, or -1 with @err set.
  */
-int store_open_fd(struct store *st, int fd, bool writable, char *err, size_t errlen)
+int store_open_fd(struct store *st, int fd, unsigned int how, char *err, size_t errlen)
 {
+	bool writable = how & STORE_WRITE;
 	uint64_t size = 0;
 	unsigned int i;
 
@@ -169,23 +174,20 @@ int store_open_fd(struct store *st, int fd, bool writable, char *err, size_t err
 	if (!st->slots)
 		return set_err(err, errlen, "out of memory");
 	for (i = 0; i < st->sb.slot_count; i++)
-		scan_slot(st, i);
+		scan_slot(st, i, !(how & STORE_HEADERS));
 	return 0;
 }
 
-int store_open(struct store *st, const char *path, bool writable, char *err, size_t errlen)
+int store_open(struct store *st, const char *path, unsigned int how, char *err, size_t errlen)
 {
-	int fd = open(path, (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+	int fd = open(path, (how & STORE_WRITE ? O_RDWR : O_RDONLY) | O_CLOEXEC);
 
 	if (fd < 0) {
 		memset(st, 0, sizeof(*st));
 		st->fd = -1;
 		return set_err(err, errlen, "%s: %s", path, strerror(errno));
 	}
-	if (store_open_fd(st, fd, writable, err, errlen))
-		return -1;
-	snprintf(st->path, sizeof(st->path), "%s", path);
-	return 0;
+	return store_open_fd(st, fd, how, err, errlen);
 }
 
 void store_close(struct store *st)

@@ -87,6 +87,14 @@ enum slot_state {
 	SLOT_DAMAGED,		/* a good header whose log fails its checksum */
 };
 
+/* How store_open() opens a store */
+#define STORE_WRITE	(1U << 0)	/* for writing, under an exclusive lock */
+/*
+ * Read headers only: logs are not checked and no slot is SLOT_DAMAGED.
+ * Enough to write a record: no slot is taken or kept for its log's sake.
+ */
+#define STORE_HEADERS	(1U << 1)
+
 struct store_slot {
 	enum slot_state state;
 	struct store_record hdr;	/* valid unless SLOT_EMPTY */
@@ -98,12 +106,11 @@ struct store {
 	struct store_super sb;
 	struct store_slot *slots;
 	uint64_t max_seq;		/* highest seq any readable header had */
-	char path[256];
 };
 
-int store_open(struct store *st, const char *path, bool writable, char *err,
+int store_open(struct store *st, const char *path, unsigned int how, char *err,
 	       size_t errlen);
-int store_open_fd(struct store *st, int fd, bool writable, char *err, size_t errlen);
+int store_open_fd(struct store *st, int fd, unsigned int how, char *err, size_t errlen);
 void store_close(struct store *st);
 bool store_probe(int fd);
 

@@ -85,7 +85,7 @@ static void check_reopen(int fd, int slot, const struct store_record *hdr)
 	struct store st;
 	char err[256];
 
-	if (store_open_fd(&st, dup(fd), false, err, sizeof(err)))
+	if (store_open_fd(&st, dup(fd), 0, err, sizeof(err)))
 		abort();
 	if (st.slots[slot].state != SLOT_RECORD || st.slots[slot].hdr.seq != hdr->seq ||
 	    st.slots[slot].hdr.log_len != sizeof(NEW_LOG) - 1)
@@ -142,7 +142,7 @@ static void run(const uint8_t *data, size_t size, uint64_t extend)
 
 	if (fd < 0 || (extend > size && ftruncate(fd, (off_t)extend)))
 		abort();
-	if (store_open_fd(&st, fd, true, err, sizeof(err))) {
+	if (store_open_fd(&st, fd, STORE_WRITE, err, sizeof(err))) {
 		store_close(&st);
 		return;
 	}
