@@ -54,17 +54,19 @@ main()
 	[ -f "$SAVEOOPS_BZIMAGE" ] || die "no kernel at $SAVEOOPS_BZIMAGE (make kernel)"
 	[ -x "$SAVEOOPS_TOOLS/saveoops-capture" ] || die "no saveoops programs in $SAVEOOPS_TOOLS (make tools)"
 	mkdir -p "$SAVEOOPS_OUT"
-	tmp=$(mktemp -d)
+	tmp=$(mktemp -d "$SAVEOOPS_OUT/.initramfs.XXXXXX")
 	trap 'rm -rf "$tmp"' EXIT
 	make_root "$tmp/root"
-	pack "$tmp/root" | gzip -1 > "$SAVEOOPS_OUT/guest.cpio.gz"
+	pack "$tmp/root" | gzip -1 > "$tmp/guest.cpio.gz"
 	# The kernel looks for an uncompressed cpio appended after a compressed
 	# one only at a 4-byte boundary; zeros in between are skipped.
-	truncate -s %512 "$SAVEOOPS_OUT/guest.cpio.gz"
+	truncate -s %512 "$tmp/guest.cpio.gz"
 	mkdir -p "$tmp/boot/boot"
 	cp "$SAVEOOPS_BZIMAGE" "$tmp/boot/boot/bzImage"
-	cp "$SAVEOOPS_OUT/guest.cpio.gz" "$tmp/boot/boot/guest.cpio.gz"
-	pack "$tmp/boot" > "$SAVEOOPS_OUT/boot.cpio"
+	cp "$tmp/guest.cpio.gz" "$tmp/boot/boot/guest.cpio.gz"
+	pack "$tmp/boot" > "$tmp/boot.cpio"
+	# Renamed into place: a test starting meanwhile reads old or new, whole.
+	mv "$tmp/guest.cpio.gz" "$tmp/boot.cpio" "$SAVEOOPS_OUT/"
 	note "initramfs: guest.cpio.gz $(stat -c %s "$SAVEOOPS_OUT/guest.cpio.gz") bytes"
 }
 
