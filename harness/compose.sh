@@ -67,7 +67,6 @@ new_files()
 	for d in $SAVEOOPS_KERNEL_DIRS; do
 		[ -d "$d" ] && git ls-files --cached --others --exclude-standard "$d"
 	done
-	[ -f MAINTAINERS ] && echo MAINTAINERS
 	true
 }
 
