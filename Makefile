@@ -3,6 +3,7 @@
 #
 #   make demo    boot with crashkernel=, crash, show what the capture side read
 #   make check   build the kernel and run every test
+#   make bench   measure saveoops against userspace kdump (~15 min, TCG)
 #
 # Builds live outside the repository, in $(SAVEOOPS_CACHE)
 # (default ~/.cache/saveoops): the unpacked base, the composed tree, the
@@ -12,7 +13,7 @@ SHELL := /bin/bash
 PROVE_JOBS ?= 2
 TESTS ?= $(sort $(wildcard tests/host/*.t)) $(sort $(wildcard tests/e2e/*.t))
 
-.PHONY: all deps tree kernel tools initramfs check demo clean help
+.PHONY: all deps tree kernel tools initramfs check demo bench clean help
 
 all: kernel
 
@@ -40,6 +41,11 @@ check: initramfs
 
 demo: initramfs
 	@harness/demo.sh
+
+# Coverage, arming cost, capture latency, memory and scaling, against
+# userspace kdump; results in $(SAVEOOPS_CACHE)/out/bench (harness/bench.sh).
+bench: initramfs
+	@harness/bench.sh
 
 # Drops the objects and guest images; keeps the unpacked base and ccache.
 clean:

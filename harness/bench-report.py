@@ -1,0 +1,440 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Stamp and analyse the console logs of `make bench` (harness/bench.sh).
+
+  bench-report.py stamp < console > serial.log
+      each line prefixed with the host's monotonic time and a tab
+  bench-report.py report DIR [--load L] [--wall S] [--runs N] [--delay S]
+      DIR/boots.tsv and each boot's serial.log to DIR/results.json,
+      DIR/results.csv, DIR/timeline.svg, and a table on stdout
+  bench-report.py events SERIAL-LOG
+      what the report reads from one log, one event a line
+"""
+
+import json
+import os
+import re
+import statistics
+import sys
+import time
+
+STAGES = ["armed", "early", "core", "postcore", "arch", "subsys", "fs", "rootfs",
+          "device", "late", "init", "userspace", "service"]
+METHODS = {"a": "saveoops (early payload)",
+           "b": "kexec -s -p first in /init",
+           "c": "kdump service after delay"}
+KTIME = re.compile(r"^\[\s*(\d+\.\d+)\] (.*)$")
+
+
+def stamp():
+    """Copy stdin to stdout, each line prefixed with monotonic time and a tab."""
+    out = sys.stdout.buffer
+    for line in sys.stdin.buffer:
+        t = time.monotonic()
+        out.write(b"%.6f\t" % t + line.rstrip(b"\r\n").replace(b"\r", b"") + b"\n")
+        out.flush()
+
+
+def parse_log(path):
+    """Events of one stamped console log: a dict of name -> (host, ktime,
+    value), first occurrence only; kernel 1 is the crashed (or only)
+    kernel, kernel 2 the capture kernel."""
+    ev = {}
+    kernel = 0
+    in_tail = False
+
+    def put(name, host, kt, value=None):
+        ev.setdefault(name, (host, kt, value))
+
+    with open(path, encoding="utf-8", errors="replace") as f:
+        for raw in f:
+            host, _, line = raw.rstrip("\n").partition("\t")
+            try:
+                host = float(host)
+            except ValueError:
+                continue
+            # saveoops-capture echoes the crashed kernel's log tail.
+            if line.startswith("saveoops: last "):
+                in_tail = True
+                continue
+            if line.startswith("saveoops: "):
+                in_tail = False
+            if in_tail:
+                continue
+            m = KTIME.match(line)
+            kt, text = (float(m.group(1)), m.group(2)) if m else (None, line)
+            if text.startswith("Linux version "):
+                kernel += 1
+            k = "k%d." % kernel
+            m = re.match(r"crash_early: armed in (\S+): .*took (\d+) us", text)
+            if m:
+                put(k + "armed", host, kt, int(m.group(2)))
+            if text.startswith("Run /init as init process"):
+                put(k + "init", host, kt)
+            m = re.match(r"bench: kexec (start|armed) (\S+)", text)
+            if m:
+                put("%skexec-%s-%s" % (k, m.group(1), m.group(2)), host, kt)
+            if text.startswith("bench: init started"):
+                put(k + "init-started", host, kt)
+            if text.startswith("Kernel panic - not syncing"):
+                put(k + "panic", host, kt, text)
+            m = re.match(r"crash_inject: injecting a \S+ at stage (\S+)", text)
+            if m:
+                put(k + "inject", host, kt, m.group(1))
+            if text.startswith("saveoops: saved record") or \
+                    text.startswith("bench-capture: saved"):
+                put(k + "saved", host, kt, text)
+    ev["kernels"] = (None, None, kernel)
+    return ev
+
+
+def kt(ev, name):
+    return ev[name][1] if name in ev else None
+
+
+def host(ev, name):
+    return ev[name][0] if name in ev else None
+
+
+def median(xs):
+    xs = [x for x in xs if x is not None]
+    return statistics.median(xs) if xs else None
+
+
+def ratio(a, b):
+    return a / b if a is not None and b else None
+
+
+def boots(outdir):
+    rows = []
+    with open(os.path.join(outdir, "boots.tsv"), encoding="utf-8") as f:
+        for line in f:
+            group, name, run, method, stage, param, verdict, d = \
+                line.rstrip("\n").split("\t")
+            ev = parse_log(os.path.join(d, "serial.log"))
+            rows.append(dict(group=group, name=name, run=int(run), method=method,
+                             stage=stage, param=param, verdict=verdict, dir=d, ev=ev))
+    return rows
+
+
+def kexec_times(ev, tags=None):
+    """Seconds each kexec -s -p took in kernel 1, by its markers."""
+    out = []
+    for name in ev:
+        m = re.match(r"k1\.kexec-armed-(\S+)$", name)
+        if m and (tags is None or m.group(1) in tags):
+            start = kt(ev, "k1.kexec-start-" + m.group(1))
+            if start is not None:
+                out.append(kt(ev, name) - start)
+    return out
+
+
+def latency(ev):
+    """Panic line to saved line, and capture /init to saved line, host clock."""
+    p, s, i = host(ev, "k1.panic"), host(ev, "k2.saved"), host(ev, "k2.init")
+    return (s - p if p is not None and s is not None else None,
+            s - i if i is not None and s is not None else None)
+
+
+def analyse(rows):
+    res = {"coverage": {}, "arm": [], "latency": [], "memory": [],
+           "scale_arm": [], "scale_log": []}
+    for r in rows:
+        ev = r["ev"]
+        if r["group"] == "coverage":
+            cell = res["coverage"].setdefault(r["stage"], {})
+            arm = {"a": kt(ev, "k1.armed"), "b": kt(ev, "k1.kexec-armed-b"),
+                   "c": kt(ev, "k1.kexec-armed-c")}[r["method"]]
+            cell[r["method"]] = {"verdict": r["verdict"], "panic_s": kt(ev, "k1.panic"),
+                                 "armed_s": arm, "init_s": kt(ev, "k1.init")}
+        elif r["group"] == "arm":
+            res["arm"].append({
+                "run": r["run"], "mode": r["name"],
+                "armed_s": kt(ev, "k1.armed") if r["name"] == "on" else kt(ev, "k1.kexec-armed-b"),
+                "took_s": ev["k1.armed"][2] / 1e6 if "k1.armed" in ev else None,
+                "init_s": kt(ev, "k1.init"),
+                "kexec_s": kexec_times(ev)})
+        elif r["group"] in ("latency", "scale-log"):
+            total, side = latency(ev)
+            res["latency" if r["group"] == "latency" else "scale_log"].append({
+                "run": r["run"], "method": r["method"], "log_buf_len": r["param"],
+                "verdict": r["verdict"], "panic_to_durable_s": total,
+                "init_to_durable_s": side})
+        elif r["group"] == "memory":
+            res["memory"].append({"crashkernel_mib": int(r["param"]), "verdict": r["verdict"],
+                                  "armed": "k1.armed" in ev})
+        elif r["group"] == "scale-arm":
+            ks = kexec_times(ev)
+            res["scale_arm"].append({
+                "payload_mib": int(r["param"]),
+                "took_s": ev["k1.armed"][2] / 1e6 if "k1.armed" in ev else None,
+                "kexec_s": ks, "kexec_median_s": median(ks)})
+    return res
+
+
+def summarise(res, outdir):
+    """The headline metrics: per run, then run 1 and the spread."""
+    runs = sorted({a["run"] for a in res["arm"]} | {l["run"] for l in res["latency"]})
+    per_run = {}
+    for run in runs:
+        on = next((a for a in res["arm"] if a["run"] == run and a["mode"] == "on"), None)
+        off = next((a for a in res["arm"] if a["run"] == run and a["mode"] == "off"), None)
+        m = {}
+        if on and off:
+            kx = median(on["kexec_s"] + off["kexec_s"])
+            m["time_to_armed"] = (on["armed_s"], off["armed_s"], ratio(on["armed_s"], off["armed_s"]))
+            m["arming_cost"] = (on["took_s"], kx, ratio(on["took_s"], kx))
+            m["boot_to_init"] = (on["init_s"], off["init_s"], ratio(on["init_s"], off["init_s"]))
+        lat = {l["method"]: l for l in res["latency"] if l["run"] == run}
+        if "saveoops" in lat and "busybox" in lat:
+            a, b = lat["saveoops"], lat["busybox"]
+            m["capture_latency"] = (a["panic_to_durable_s"], b["panic_to_durable_s"],
+                                    ratio(a["panic_to_durable_s"], b["panic_to_durable_s"]))
+            m["capture_program"] = (a["init_to_durable_s"], b["init_to_durable_s"],
+                                    ratio(a["init_to_durable_s"], b["init_to_durable_s"]))
+        per_run[run] = m
+    ok = [c["crashkernel_mib"] for c in res["memory"] if c["verdict"] == "captured"]
+    smallest = min(ok) if ok else None
+    payload = os.path.join(outdir, "payload-default", "payload.cpio")
+    psize = os.path.getsize(payload) if os.path.exists(payload) else None
+    return per_run, smallest, psize
+
+
+TARGETS = [
+    # key, label, unit, target, compare, how the ratio reads
+    ("time_to_armed", "time to armed (kernel clock)", "s", 0.05, "<="),
+    ("arming_cost", "arming cost, same payload", "s", 1.10, "<="),
+    ("boot_to_init", "boot to /init (on/off)", "s", 1.03, "<="),
+    ("capture_latency", "panic to record durable", "s", 0.50, "<="),
+    ("capture_program", "capture /init to durable", "s", None, None),
+]
+
+
+def fmt(x, unit="s"):
+    if x is None:
+        return "-"
+    if unit == "s":
+        return "%.3f s" % x
+    return str(x)
+
+
+def report(outdir, load, wall, nruns, delay):
+    rows = boots(outdir)
+    res = analyse(rows)
+    per_run, smallest, psize = summarise(res, outdir)
+    lines = []
+    p = lines.append
+    first = per_run[min(per_run)] if per_run else {}
+    p("saveoops bench (QEMU/TCG, 2 vCPUs); %d run(s) of the ratio boots; "
+      "host load at the end %s; wall %s s" % (nruns, load, wall))
+    p("")
+    p("| metric | saveoops | alternative | ratio (run 1) | target | met | ratio spread over runs |")
+    p("| --- | --- | --- | --- | --- | --- | --- |")
+    summary = []
+    for key, label, unit, target, _ in TARGETS:
+        if key not in first:
+            continue
+        a, b, r = first[key]
+        rs = [per_run[k][key][2] for k in per_run if key in per_run[k] and per_run[k][key][2]]
+        spread = "%.3f-%.3f (n=%d)" % (min(rs), max(rs), len(rs)) if len(rs) > 1 else "n=1"
+        met = "-" if target is None or r is None else ("yes" if r <= target else "no")
+        alt = {"time_to_armed": "(b)", "arming_cost": "kexec -s -p",
+               "boot_to_init": "off", "capture_latency": "makedumpfile",
+               "capture_program": "makedumpfile"}[key]
+        p("| %s | %s | %s %s | %s | %s | %s | %s |" % (
+            label, fmt(a), fmt(b), alt, "%.3f" % r if r is not None else "-",
+            "<= %.2f" % target if target else "-", met, spread))
+        summary.append(dict(metric=key, saveoops=a, alternative=b, ratio=r, target=target,
+                            met=met, ratios=rs))
+    met = "-" if smallest is None else ("yes" if smallest <= 24 else "no")
+    p("| smallest crashkernel= that captures | %s | - | - | <= 24M | %s | - |" % (
+        "%dM (payload %d KiB)" % (smallest, psize >> 10) if smallest else "none", met))
+    summary.append(dict(metric="memory", saveoops=smallest, payload_bytes=psize, target=24,
+                        met=met))
+    p("")
+    p("Coverage (captured: the store has a record of that panic; panic at kernel time, s):")
+    p("")
+    p("| stage | " + " | ".join("(%s) %s" % (k, v) for k, v in METHODS.items()) + " |")
+    p("| --- | --- | --- | --- |")
+    for st in STAGES:
+        if st not in res["coverage"]:
+            continue
+        cells = []
+        for m in METHODS:
+            c = res["coverage"][st].get(m)
+            cells.append("-" if c is None else "%s @ %s" % (
+                c["verdict"], "%.3f" % c["panic_s"] if c["panic_s"] is not None else "?"))
+        p("| %s | %s |" % (st, " | ".join(cells)))
+    if res["coverage"]:
+        arms = {}
+        for m in METHODS:
+            arms[m] = median([c[m]["armed_s"] for c in res["coverage"].values()
+                              if m in c])
+        p("")
+        p("Armed at (kernel time, median over the coverage boots): " + ", ".join(
+            "(%s) %s" % (m, "%.3f s" % arms[m] if arms[m] is not None else "never")
+            for m in METHODS) + "; (c) after a %s s service delay." % delay)
+    if res["memory"]:
+        p("")
+        p("Memory: " + ", ".join("crashkernel=%dM %s%s" % (
+            c["crashkernel_mib"], c["verdict"], "" if c["armed"] else " (not armed)")
+            for c in res["memory"]))
+    if res["scale_arm"]:
+        p("")
+        p("| payload (kernel + initramfs) | in-kernel load | kexec -s -p (median) | ratio |")
+        p("| --- | --- | --- | --- |")
+        for s in res["scale_arm"]:
+            p("| %d MiB | %s | %s | %s |" % (s["payload_mib"], fmt(s["took_s"]),
+                                            fmt(s["kexec_median_s"]),
+                                            "%.3f" % ratio(s["took_s"], s["kexec_median_s"])
+                                            if ratio(s["took_s"], s["kexec_median_s"]) else "-"))
+    if res["scale_log"]:
+        p("")
+        p("| log_buf_len (full) | saveoops panic->durable | makedumpfile panic->durable | ratio | saveoops /init->durable | makedumpfile /init->durable | ratio |")
+        p("| --- | --- | --- | --- | --- | --- | --- |")
+        sizes = []
+        for s in res["scale_log"]:
+            if s["log_buf_len"] not in sizes:
+                sizes.append(s["log_buf_len"])
+        for size in sizes:
+            by = {s["method"]: s for s in res["scale_log"] if s["log_buf_len"] == size}
+            a, b = by.get("saveoops", {}), by.get("busybox", {})
+
+            def cell(d, k):
+                return fmt(d.get(k)) + ("" if d.get("verdict") == "captured" else " (missed)")
+            p("| %s | %s | %s | %s | %s | %s | %s |" % (
+                size, cell(a, "panic_to_durable_s"), cell(b, "panic_to_durable_s"),
+                "%.3f" % ratio(a.get("panic_to_durable_s"), b.get("panic_to_durable_s"))
+                if ratio(a.get("panic_to_durable_s"), b.get("panic_to_durable_s")) else "-",
+                cell(a, "init_to_durable_s"), cell(b, "init_to_durable_s"),
+                "%.3f" % ratio(a.get("init_to_durable_s"), b.get("init_to_durable_s"))
+                if ratio(a.get("init_to_durable_s"), b.get("init_to_durable_s")) else "-"))
+    table = "\n".join(lines)
+    out = {"load": load, "wall_s": wall, "runs": nruns, "service_delay_s": delay,
+           "summary": summary, "per_run": {str(k): v for k, v in per_run.items()},
+           "detail": res}
+    paths = {k: os.path.join(outdir, v) for k, v in
+             (("json", "results.json"), ("csv", "results.csv"),
+              ("svg", "timeline.svg"), ("table", "table.md"))}
+    with open(paths["json"], "w", encoding="utf-8") as f:
+        json.dump(out, f, indent=1)
+    with open(paths["csv"], "w", encoding="utf-8") as f:
+        f.write("metric,run,saveoops,alternative,ratio\n")
+        for run, m in sorted(per_run.items()):
+            for key, (a, b, r) in m.items():
+                f.write("%s,%d,%s,%s,%s\n" % (key, run, a, b, r))
+        f.write("smallest_crashkernel_mib,1,%s,,\n" % smallest)
+        f.write("payload_bytes,1,%s,,\n" % psize)
+        for st, cells in res["coverage"].items():
+            for m, c in cells.items():
+                f.write("coverage_%s_%s,1,%s,%s,\n" % (st, m, c["verdict"], c["panic_s"]))
+        for s in res["scale_arm"]:
+            f.write("scale_arm_%dM,1,%s,%s,%s\n" % (s["payload_mib"], s["took_s"],
+                                                  s["kexec_median_s"],
+                                                  ratio(s["took_s"], s["kexec_median_s"])))
+        for s in res["scale_log"]:
+            f.write("scale_log_%s_%s,1,%s,%s,\n" % (s["log_buf_len"], s["method"],
+                                                   s["panic_to_durable_s"],
+                                                   s["init_to_durable_s"]))
+    with open(paths["table"], "w", encoding="utf-8") as f:
+        f.write(table + "\n")
+    with open(paths["svg"], "w", encoding="utf-8") as f:
+        f.write(svg(res, delay))
+    print(table)
+    print()
+    for k in ("table", "json", "csv", "svg"):
+        print("%s: %s" % (k, paths[k]))
+
+
+def esc(s):
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def svg(res, delay):
+    """The boot timeline: one row per method, each stage's injected panic at
+    its kernel time in that method's boots, filled when captured; a bar
+    where the method armed."""
+    cov = res["coverage"]
+    times = [c["panic_s"] for cells in cov.values() for c in cells.values() if c["panic_s"]]
+    tmax = max(times + [1.0]) * 1.05
+    w, left, right, rowh, top = 1100, 250, 30, 150, 60
+    x = lambda t: left + (w - left - right) * t / tmax
+    h = top + rowh * len(METHODS) + 60
+    o = ['<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" '
+         'font-family="sans-serif" font-size="12">' % (w, h),
+         '<rect width="100%" height="100%" fill="white"/>',
+         '<text x="10" y="22" font-size="15">saveoops bench: where each injected panic '
+         'happens on the boot timeline, and whether each method captured it</text>',
+         '<text x="10" y="40" fill="#555">kernel time of the crashed kernel (s); '
+         'filled green: captured, red cross: lost; blue bar: armed; grey: Run /init; '
+         '(c) arms after a %s s service delay</text>' % esc(str(delay))]
+    for i, (m, label) in enumerate(METHODS.items()):
+        y = top + rowh * i + rowh - 35
+        o.append('<text x="10" y="%d" font-weight="bold">(%s) %s</text>' % (y + 4, m, esc(label)))
+        o.append('<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#000"/>' % (left, y, w - right, y))
+        arms = [c[m]["armed_s"] for c in cov.values() if m in c and c[m]["armed_s"]]
+        inits = [c[m]["init_s"] for c in cov.values() if m in c and c[m]["init_s"]]
+        if inits:
+            xi = x(median(inits))
+            o.append('<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="#999" '
+                     'stroke-dasharray="4,3"/>' % (xi, y - 100, xi, y + 12))
+            o.append('<text x="%.1f" y="%d" fill="#777" font-size="10">/init</text>'
+                     % (xi + 2, y + 24))
+        if arms:
+            xa = x(median(arms))
+            o.append('<rect x="%.1f" y="%d" width="4" height="%d" fill="#1f5fbf"/>'
+                     % (xa - 2, y - 105, 120))
+            o.append('<text x="%.1f" y="%d" fill="#1f5fbf" font-size="11">armed %.3f s</text>'
+                     % (xa + 4, y + 24 + 12, median(arms)))
+        for st in STAGES:
+            c = cov.get(st, {}).get(m)
+            if not c or c["panic_s"] is None:
+                continue
+            xs = x(c["panic_s"])
+            if c["verdict"] == "captured":
+                o.append('<circle cx="%.1f" cy="%d" r="5" fill="#2a9d3a"/>' % (xs, y))
+            else:
+                o.append('<path d="M%.1f %d l8 8 m0 -8 l-8 8" stroke="#c62828" '
+                         'stroke-width="2"/>' % (xs - 4, y - 4))
+            o.append('<text transform="translate(%.1f,%d) rotate(-60)" font-size="10">'
+                     '%s %.2f</text>' % (xs + 3, y - 9, st, c["panic_s"]))
+    ya = top + rowh * len(METHODS) + 10
+    o.append('<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#000"/>' % (left, ya, w - right, ya))
+    step = 0.5 if tmax < 8 else 1.0
+    t = 0.0
+    while t <= tmax:
+        o.append('<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="#000"/>'
+                 % (x(t), ya, x(t), ya + 5))
+        o.append('<text x="%.1f" y="%d" text-anchor="middle" font-size="10">%g</text>'
+                 % (x(t), ya + 17, t))
+        t += step
+    o.append('<text x="%d" y="%d" text-anchor="middle">seconds since boot (kernel clock)</text>'
+             % ((left + w) // 2, ya + 35))
+    o.append("</svg>")
+    return "\n".join(o) + "\n"
+
+
+def main(argv):
+    if argv[:1] == ["stamp"]:
+        stamp()
+        return 0
+    if argv[:1] == ["events"] and len(argv) == 2:
+        for name, (h, k, v) in sorted(parse_log(argv[1]).items()):
+            print("%s\t%s\t%s\t%s" % (name, h, k, v))
+        return 0
+    if argv[:1] == ["report"] and len(argv) >= 2:
+        opts = {"--load": "?", "--wall": "?", "--runs": "1", "--delay": "?"}
+        rest = argv[2:]
+        while rest:
+            if rest[0] not in opts or len(rest) < 2:
+                break
+            opts[rest[0]] = rest[1]
+            rest = rest[2:]
+        report(argv[1], opts["--load"], opts["--wall"], int(opts["--runs"]), opts["--delay"])
+        return 0
+    sys.stderr.write(__doc__)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
