@@ -3,6 +3,7 @@
 #
 #   make demo    boot with crashkernel=, crash, show what the capture side read
 #   make check   build the kernel and run every test
+#   make series  export the patch series with its cover letter (git format-patch)
 #   make bench   measure saveoops against userspace kdump (~15 min, TCG)
 #
 # Builds live outside the repository, in $(SAVEOOPS_CACHE)
@@ -13,7 +14,7 @@ SHELL := /bin/bash
 PROVE_JOBS ?= 2
 TESTS ?= $(sort $(wildcard tests/host/*.t)) $(sort $(wildcard tests/e2e/*.t))
 
-.PHONY: all deps tree kernel tools initramfs check demo bench clean help
+.PHONY: all deps tree kernel tools initramfs check demo series bench clean help
 
 all: kernel
 
@@ -41,6 +42,10 @@ check: initramfs
 
 demo: initramfs
 	@harness/demo.sh
+
+# SERIES_DIR=dir picks where; the default is printed.
+series: deps
+	@harness/mkseries.sh $(SERIES_DIR)
 
 # Coverage, arming cost, capture latency, memory and scaling, against
 # userspace kdump; results in $(SAVEOOPS_CACHE)/out/bench (harness/bench.sh).
