@@ -71,6 +71,10 @@ cmp -s "$TEST_DIR/show1" <("$CAPTURE" --vmcore "$cores/6.12-image-wrapped" --tai
 	--store /nonexistent | sed -n '/^saveoops: last/,$p' | sed 1d) &&
 	tap ok "the record's log is what the capture printed" ||
 	tap "not ok" "the record's log is what the capture printed"
+cmp -s "$TEST_DIR/show1" <("$CAPTURE" --print --vmcore "$cores/6.12-image-wrapped" \
+	2> "$TEST_DIR/print.err") && ! grep -qv '^saveoops: ' "$TEST_DIR/print.err" &&
+	tap ok "--print prints the whole log on stdout, its messages on stderr" ||
+	tap "not ok" "--print prints the whole log on stdout, its messages on stderr"
 expect_rc "format refuses a store with unexported records" 1 "records not exported" -- \
 	"$SAVEOOPS" format "$store"
 expect_rc "show of a missing record exits 4" 4 "no record 99" -- \

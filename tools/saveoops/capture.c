@@ -11,6 +11,9 @@
  *
  * Run by hand (not pid 1), it only reads and saves, with --vmcore, --store,
  * --tail and --wait: saveoops-capture --vmcore /proc/vmcore --store /dev/vdb
+ * With --print it saves nothing and prints the whole log on stdout, the way
+ * dmesg does: saveoops-capture --print --vmcore /proc/kcore reads the live
+ * kernel's log, which is how the kselftests check the decoder against dmesg.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -43,6 +46,7 @@ struct options {
 	unsigned int timeout;		/* seconds before pid 1 gives up */
 	unsigned int wait;		/* seconds to wait for the store device */
 	enum end_action end;
+	bool print;			/* print the whole log, save nothing */
 };
 
 /* Exit codes of the capture, also used by the tool mode. */
@@ -51,18 +55,21 @@ struct options {
 #define CAPTURE_NO_LOG		2	/* the vmcore gave no log */
 #define CAPTURE_USAGE		3
 
+/* The console as pid 1; stderr with --print, where stdout is the log. */
+static FILE *say_to;
+
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 static void say(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("saveoops: ", stdout);
+	fputs("saveoops: ", say_to);
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	vfprintf(say_to, fmt, ap);
 	va_end(ap);
-	fputc('\n', stdout);
-	fflush(stdout);
+	fputc('\n', say_to);
+	fflush(say_to);
 }
 
 static bool parse_end(const char *s, enum end_action *end)
@@ -293,6 +300,11 @@ static int capture(const struct options *o)
 	}
 	fill_header(&vc, &rs, &log, &hdr);
 	report(&rs, &hdr);
+	if (o->print) {
+		log_print(stdout, log.data, log.len, 0, 0);
+		ret = (fflush(stdout) || ferror(stdout)) ? CAPTURE_NOT_SAVED : CAPTURE_SAVED;
+		goto out;
+	}
 	ret = save(o, &hdr, &log);
 	print_tail(o, &log);
 out:
@@ -388,10 +400,13 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: saveoops-capture [--vmcore PATH] [--store PATH] [--tail N] [--wait SECS]\n"
+		"       saveoops-capture --print [--vmcore PATH]\n"
 		"\n"
 		"Save the crashed kernel's log from a vmcore (default /proc/vmcore) as a\n"
 		"record in a saveoops store (default: found by its superblock), and print the\n"
 		"log's last N lines (default 50). Run by hand, it only reads and saves.\n"
+		"With --print it saves nothing and prints the whole log on stdout, its\n"
+		"messages on stderr; /proc/kcore gives the running kernel's log.\n"
 		"\n"
 		"As /init of a capture initramfs it reads its settings from the kernel\n"
 		"command line, works in a child process and then ends the machine:\n"
@@ -404,8 +419,8 @@ static void usage(FILE *f)
 		"  saveoops.timeout=SECS   end the capture kernel after this long (default 120)\n"
 		"  saveoops.wait=SECS      wait this long for the store device (default 10)\n"
 		"\n"
-		"Exit status (when not pid 1): 0 saved, 1 log read but not saved,\n"
-		"2 no log in the vmcore, 3 usage.\n");
+		"Exit status (when not pid 1): 0 saved (or printed), 1 log read but not\n"
+		"saved (or not printed), 2 no log in the vmcore, 3 usage.\n");
 }
 
 static int parse_args(struct options *o, int argc, char **argv)
@@ -415,12 +430,13 @@ static int parse_args(struct options *o, int argc, char **argv)
 		{ "store", required_argument, NULL, 's' },
 		{ "tail", required_argument, NULL, 't' },
 		{ "wait", required_argument, NULL, 'w' },
+		{ "print", no_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "v:s:t:w:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "v:s:t:w:ph", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'v':
 			o->vmcore = optarg;
@@ -435,6 +451,9 @@ static int parse_args(struct options *o, int argc, char **argv)
 		case 'w':
 			if (!parse_uint(optarg, &o->wait))
 				goto bad;
+			break;
+		case 'p':
+			o->print = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -459,6 +478,7 @@ int main(int argc, char **argv)
 		.end = END_REBOOT,
 	};
 
+	say_to = stdout;
 	if (getpid() == 1) {
 		setup_init();
 		parse_cmdline(&o);
@@ -467,5 +487,7 @@ int main(int argc, char **argv)
 	o.wait = 0;
 	if (parse_args(&o, argc, argv))
 		return CAPTURE_USAGE;
+	if (o.print)
+		say_to = stderr;
 	return capture(&o);
 }
