@@ -175,16 +175,17 @@ new_boot()
 }
 
 # store_has DISK REGEX: the saveoops store on DISK has a record whose
-# panic line matches.
+# panic line matches. (grep reads all: with -q the writer could die of
+# SIGPIPE, and pipefail would call a match a failure.)
 store_has()
 {
-	"$SAVEOOPS" --store "$1" list 2>/dev/null | grep -Eq -- "$2"
+	"$SAVEOOPS" --store "$1" list 2>/dev/null | grep -E -- "$2" > /dev/null
 }
 
 # ext2_has DISK REGEX: /dmesg.txt on the ext2 DISK matches.
 ext2_has()
 {
-	debugfs -R 'cat /dmesg.txt' "$1" 2>/dev/null | grep -Eq -- "$2"
+	debugfs -R 'cat /dmesg.txt' "$1" 2>/dev/null | grep -E -- "$2" > /dev/null
 }
 
 new_store()
