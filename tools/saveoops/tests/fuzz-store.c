@@ -24,8 +24,6 @@
 #define MAX_IMAGE	(2U << 20)	/* largest store the harness extends and compares */
 #define NEW_LOG		"<0>[    1.000000][    T1] Kernel panic - not syncing: fuzz\n"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 static char *read_image(int fd, uint64_t size)
 {
 	char *buf = malloc(size ? size : 1);
@@ -45,6 +43,7 @@ static void list_slots(const struct store *st)
 		const struct store_slot *s = &st->slots[i];
 		struct strbuf log;
 		char err[128];
+		bool read_ok, is_record;
 		int ret;
 
 		if (s->state == SLOT_EMPTY)
@@ -58,8 +57,9 @@ static void list_slots(const struct store *st)
 		sb_init(&log);
 		ret = store_read_log(st, i, &log, err, sizeof(err));
 		/* The scan at open and a read now agree on the log. */
-		if ((ret == 0) != (s->state == SLOT_RECORD) ||
-		    (!log.oom && log.len != s->hdr.log_len))
+		read_ok = ret == 0;
+		is_record = s->state == SLOT_RECORD;
+		if (read_ok != is_record || (!log.oom && log.len != s->hdr.log_len))
 			abort();
 		sb_free(&log);
 	}

@@ -17,8 +17,6 @@
 #include "vmcore.h"
 #include "tests/mkcore.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 static FILE *devnull;
 
 static void check_log(const struct strbuf *log, const struct ring_stats *st)
@@ -27,7 +25,7 @@ static void check_log(const struct strbuf *log, const struct ring_stats *st)
 
 	if (!log->len) {
 		if (st->records)
-			abort();	/* a record always prints at least "[time] \n" */
+			abort();	/* a record always prints at least its "[time] " prefix */
 		return;
 	}
 	if (log->data[log->len - 1] != '\n' || log_count_lines(log->data, log->len) < st->records)

@@ -132,4 +132,7 @@ void mk_core_ring(struct strbuf *out, const struct mk_ring *r, const struct mk_o
 /* An anonymous file holding @len bytes of @data, at offset 0; -1 on error. */
 int mk_memfd(const void *data, size_t len);
 
+/* The entry point each libFuzzer harness defines (tests/fuzz-*.c). */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
 #endif /* SAVEOOPS_TESTS_MKCORE_H */

@@ -246,7 +246,8 @@ static void test_multiline(void)
 	decode_ring(&r, NULL, &d);
 	CHECK_STR(d.text, "<6>[    2.000000][    T1] first\n"
 			  "<6>[    2.000000][    T1] second\n"
-			  "<6>[    2.000000][    T1] \n"
+			  "<6>[    2.000000][    T1] "
+			  "\n"
 			  "<6>[    2.000000][    T1] fourth\n");
 	CHECK_EQ(d.st.records, 1);
 	CHECK_EQ(log_count_lines(d.log.data, d.log.len), 4);
@@ -366,7 +367,8 @@ static void test_dataless(void)
 	add_rec(&r, 4, "after");
 	decode_ring(&r, NULL, &d);
 	CHECK_STR(d.text, "<6>[    1.000000][    T1] before\n"
-			  "<6>[    2.000000][    T1] \n"
+			  "<6>[    2.000000][    T1] "
+			  "\n"
 			  "<6>[    4.000000][    T1] after\n");
 	CHECK_EQ(d.st.records, 3);
 	CHECK_EQ(skipped_or_bad(&d.st), 0);
@@ -617,7 +619,7 @@ static void test_missing_keys(void)
 
 	simple_ring(&r, &mk_layout_padded);
 	for (i = 0; i < ARRAY_SIZE(required_keys); i++) {
-		const char *omit[] = { required_keys[i], NULL };
+		const char *const omit[] = { required_keys[i], NULL };
 		struct mk_opts o = base_opts;
 		struct dec d;
 
@@ -652,14 +654,15 @@ static void test_bad_keys(void)
 		{ "OFFSET(prb_desc.state_var)", "18446744073709551608", "do not fit" },
 		{ "OFFSET(prb_data_blk_lpos.next)", "18446744073709551615", "do not fit" },
 		{ "OFFSET(atomic_long_t.counter)", "18446744073709551600", "do not fit" },
-		{ "SIZE(prb_desc)", "0000000000000000000000000000000000016", "has no SIZE(prb_desc)" },
+		{ "SIZE(prb_desc)", "0000000000000000000000000000000000016",
+		  "has no SIZE(prb_desc)" },
 	};
 	struct mk_ring r;
 	unsigned int i;
 
 	simple_ring(&r, &mk_layout_padded);
 	for (i = 0; i < ARRAY_SIZE(rows); i++) {
-		const char *omit[] = { rows[i].key, NULL };
+		const char *const omit[] = { rows[i].key, NULL };
 		struct mk_opts o = base_opts;
 		char extra[256];
 		struct dec d;
@@ -791,14 +794,16 @@ static void test_levels(void)
 /* A ring spread over two data pages, some records wrapping. */
 static void two_page_ring(struct mk_ring *r, const struct mk_layout *l)
 {
-	char text[200];
+	char text[200], digits[121];
 	unsigned int n;
 
+	for (n = 0; n < sizeof(digits) - 1; n++)
+		digits[n] = '0' + n % 10;
+	digits[n] = '\0';
 	mk_ring_init(r, l, 7, 13);
 	for (n = 0; n < 200; n++) {
 		snprintf(text, sizeof(text), "walk record %u %.*s", n, (int)(n * 13 % 120),
-			 "0123456789012345678901234567890123456789012345678901234567890123456789"
-			 "012345678901234567890123456789012345678901234567890123456789");
+			 digits);
 		add_rec(r, n + 1, text);
 	}
 }
@@ -954,7 +959,8 @@ static void test_reason(void)
 		  "last words", 256 },
 		{ "the last non-empty line otherwise",
 		  "<6>[    1.000000][    T1] one\n<6>[    2.000000][    T1] two\n"
-		  "<6>[    3.000000][    T1] \n",
+		  "<6>[    3.000000][    T1] "
+		  "\n",
 		  "two", 256 },
 		{ "a log without a final newline",
 		  "[    1.000000] a\n[    2.000000] sysrq: Trigger a crash",
@@ -1887,8 +1893,9 @@ static void apply_epoch(char *img, unsigned int epoch, size_t only, bool alone)
 
 	for (i = 0; i < wlog.n; i++) {
 		const struct piece *p = &wlog.p[i];
+		bool is_only = i == only;
 
-		if (p->epoch < epoch || (p->epoch == epoch && (i == only) == alone))
+		if (p->epoch < epoch || (p->epoch == epoch && is_only == alone))
 			memcpy(img + p->off, p->data, p->len);
 	}
 }
