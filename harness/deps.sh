@@ -8,6 +8,7 @@ packages=(
 	dwarves cpio xz-utils rsync kmod python3 perl ccache sparse
 	qemu-system-x86 busybox-static kexec-tools makedumpfile openssl sbsigntool
 	musl-tools clang libclang-rt-14-dev e2fsprogs python3-ply python3-git
+	python3-sphinx
 )
 
 missing=()

@@ -11,7 +11,8 @@
 # patches/cover-letter. The output applies with git am to a clean 6.12.
 #
 # The work happens in a git repository of the base kept in the cache
-# ($SAVEOOPS_CACHE/series), made once per base version.
+# ($SAVEOOPS_CACHE/series), made once per base version; it is left at the
+# last patch, one commit per patch (tests/host/series-build.t builds them).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -123,9 +124,12 @@ main()
 {
 	local out=${1:-$SAVEOOPS_OUT/series} p
 
-	mkdir -p "$SAVEOOPS_CACHE"
-	exec 7> "$SAVEOOPS_CACHE/series.lock"
-	flock 7
+	# A caller that holds the lock already says so.
+	if [ -z "${SAVEOOPS_SERIES_LOCKED:-}" ]; then
+		mkdir -p "$SAVEOOPS_CACHE"
+		exec 7> "$SAVEOOPS_CACHE/series.lock"
+		flock 7
+	fi
 	make_base_repo
 	reset_to_base
 	while read -r p; do
