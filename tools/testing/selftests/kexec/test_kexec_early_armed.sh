@@ -23,8 +23,8 @@ grep 'crash_early: ' "$EARLY_LOG" | sed 's/^/# /'
 check "no line says it was not armed" sh -c "! grep -q 'crash_early: not armed' $EARLY_LOG"
 
 # "in [mem 0x2f000000-0x3effffff]" is the region /proc/iomem lists.
-region=$(sed -n 's/.*crash_early: armed in .* in \[mem 0x\([0-9a-f]*\)-0x\([0-9a-f]*\)\].*/\1-\2/p' \
-	"$EARLY_LOG")
+mem='in \[mem 0x\([0-9a-f]*\)-0x\([0-9a-f]*\)\]'
+region=$(sed -n "s/.*crash_early: armed in .* $mem.*/\\1-\\2/p" "$EARLY_LOG")
 check "the armed line names the Crash kernel region ($region)" \
 	grep -q "^ *0*${region:-none} : Crash kernel$" /proc/iomem
 check "the image holds the reservation: kexec_crash_size cannot be rewritten" \

@@ -20,7 +20,8 @@ DIR=$(dirname "$(readlink -f "$0")")
 
 ktap_print_header
 [ "${1:-}" = --crash ] ||
-	skip_all "crashes the machine: run with --crash (KSELFTEST_TEST_KEXEC_EARLY_CRASH_SH_ARGS=--crash)"
+	skip_all "it crashes the machine: run it with --crash" \
+		"(KSELFTEST_TEST_KEXEC_EARLY_CRASH_SH_ARGS=--crash)"
 require_root
 require_feature
 require_early_loaded
