@@ -61,16 +61,13 @@ cat "$ksft/kselftest.cpio" >> "$TEST_DIR/test.cpio"
 
 "$SAVEOOPS_TOOLS/saveoops-mkpayload" --kernel "$SAVEOOPS_BZIMAGE" \
 	--output "$TEST_DIR/payload.cpio"
-ALL="test_kexec_load.sh test_kexec_file_load.sh test_kexec_early_armed.sh
-test_kexec_early_off.sh test_kexec_early_hotplug.sh test_kexec_early_kcore.sh
-test_kexec_early_post_crash.sh test_kexec_early_crash.sh test_kexec_early_replace.sh"
 
 # ksft_results CASE NAME=run|skip|any...: a TAP line for each kselftest
 # subtest and each test the runner reported in this boot's results; a test
 # listed must be reported, and run or skip as said.
 ksft_results()
 {
-	local c=$1 line test= reason= last= out= verdict want w name
+	local c=$1 line test='' reason='' last='' out='' verdict want w name
 
 	shift
 	declare -A expect=() seen=()
@@ -82,7 +79,7 @@ ksft_results()
 		case $line in
 		"# selftests: kexec: "*)
 			test=${line#\# selftests: kexec: }
-			reason= last= out= ;;
+			reason='' last='' out='' ;;
 		"# 1..0 # SKIP "*)
 			reason=${line#\# 1..0 # SKIP } ;;
 		"# ok "[0-9]*|"# not ok "[0-9]*)
