@@ -7,6 +7,6 @@ set -euo pipefail
 dev=${SAVEOOPS_DEV:-$SAVEOOPS_CACHE/dev}
 cd "$SAVEOOPS_TOP/patches"
 git rm -q --ignore-unmatch ./*.patch 2>/dev/null || rm -f ./*.patch
-git -C "$dev" format-patch -q --no-signature --zero-commit -o "$PWD" base..
+git -C "$dev" -c core.abbrev=7 format-patch -q --no-signature --zero-commit -o "$PWD" base..
 ls ./*.patch | sed 's|^\./||' > series
 note "exported $(wc -l < series) patches"
