@@ -19,7 +19,7 @@ TESTS ?= $(sort $(wildcard tests/host/*.t)) $(sort $(wildcard tests/e2e/*.t))
 all: kernel
 
 help:
-	@sed -n '3,10s/^# \{0,1\}//p' Makefile
+	@sed -n '3,11s/^# \{0,1\}//p' Makefile
 
 deps:
 	@harness/deps.sh
