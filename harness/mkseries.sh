@@ -103,16 +103,21 @@ apply_patch()
 		sgit commit -q --amend --no-edit
 }
 
-# The cover letter: its first line is the subject, the rest the blurb.
+# The cover letter: its first line is the subject, the rest the blurb, and
+# a paragraph naming the base.
 fill_cover_letter()
 {
-	local cover=$1 text=$SAVEOOPS_TOP/patches/cover-letter
+	local cover=$1 text=$SAVEOOPS_TOP/patches/cover-letter base
 
-	python3 - "$cover" "$text" <<'EOF'
-import sys
-cover, text = sys.argv[1], sys.argv[2]
+	base="The series is against Linux $(make -s -C "$SAVEOOPS_BASE" kernelversion) as"
+	base="$base Debian ships it ($SAVEOOPS_SRC_PKG $(cat "$SAVEOOPS_CACHE/base.version"))"
+	base="$base and applies with git am to a clean tree of it."
+	python3 - "$cover" "$text" "$base" <<'EOF'
+import sys, textwrap
+cover, text, base = sys.argv[1:4]
 lines = open(text).read().split('\n', 1)
-subject, blurb = lines[0].strip(), lines[1].strip('\n') + '\n'
+subject = lines[0].strip()
+blurb = lines[1].strip('\n') + '\n\n' + textwrap.fill(base, 75) + '\n'
 s = open(cover).read()
 assert '*** SUBJECT HERE ***' in s and '*** BLURB HERE ***' in s
 s = s.replace('*** SUBJECT HERE ***', subject).replace('*** BLURB HERE ***\n', blurb)
