@@ -118,17 +118,6 @@ make_default_payload()
 	pack_bench "$dir" "$dir/capture.cpio"
 }
 
-# copy_with_libs ROOT BIN: BIN and the shared objects ldd names for it.
-copy_with_libs()
-{
-	local root=$1 bin=$2 lib
-
-	install -D -m 755 "$bin" "$root$bin"
-	for lib in $(ldd "$bin" | grep -o '/[^ ]*'); do
-		[ -e "$root$lib" ] || install -D -m 755 "$(readlink -f "$lib")" "$root$lib"
-	done
-}
-
 # The busybox capture initramfs: busybox, makedumpfile and its libraries,
 # harness/guest/bench-capture as /init.
 make_busybox_payload()

@@ -31,6 +31,17 @@ note()
 	echo "saveoops: $*" >&2
 }
 
+# copy_with_libs ROOT BIN: BIN and the shared objects ldd names for it.
+copy_with_libs()
+{
+	local root=$1 bin=$2 lib
+
+	install -D -m 755 "$bin" "$root$bin"
+	for lib in $(ldd "$bin" | grep -o '/[^ ]*'); do
+		[ -e "$root$lib" ] || install -D -m 755 "$(readlink -f "$lib")" "$root$lib"
+	done
+}
+
 # pack_test DIR: DIR/test.sh becomes DIR/test.cpio, the cpio a guest boots
 # with appended: /test.sh for the first kernel and, in /boot/test.cpio, a copy
 # the first kernel hands on to the capture kernel.

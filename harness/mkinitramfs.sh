@@ -13,16 +13,6 @@ set -euo pipefail
 # Host binaries copied with the shared objects ldd names for them.
 DYNAMIC_BINS="/sbin/kexec /sbin/vmcore-dmesg"
 
-copy_with_libs()
-{
-	local root=$1 bin=$2 lib
-
-	install -D -m 755 "$bin" "$root$bin"
-	for lib in $(ldd "$bin" | grep -o '/[^ ]*'); do
-		[ -e "$root$lib" ] || install -D -m 755 "$(readlink -f "$lib")" "$root$lib"
-	done
-}
-
 make_root()
 {
 	local root=$1 applet bin
