@@ -1,0 +1,124 @@
+#!/bin/bash
+# Each patch of the series builds: after every patch, the kernel objects it
+# touches compile with the test configuration, and sparse (C=2) and W=1
+# (which runs kernel-doc on the file) report nothing the base did not
+# already report for that file; the capture tool builds with
+# "make -C tools saveoops"; after the last patch the whole kernel builds.
+. "$(dirname "$0")/../../harness/testlib.sh"
+
+SERIES_GIT=$SAVEOOPS_CACHE/series
+BUILD=$SAVEOOPS_CACHE/build-series
+
+kmake()
+{
+	KBUILD_BUILD_USER=saveoops KBUILD_BUILD_HOST=qemu \
+	make -s -C "$SERIES_GIT" O="$BUILD" CC="ccache gcc" HOSTCC="ccache gcc" "$@"
+}
+
+# The test configuration, as far as the tree at hand knows its options.
+configure()
+{
+	cp "$SAVEOOPS_BUILD/.config" "$BUILD/.config"
+	kmake olddefconfig > /dev/null
+}
+
+# objects REV [REV2]: the kernel objects of the C and assembly files a
+# commit touches, or that differ between two revisions.
+objects()
+{
+	git -C "$SERIES_GIT" diff-tree --no-commit-id --name-only -r "$@" |
+		grep -E '^(arch|block|drivers|fs|init|kernel|lib|mm)/.*\.[cS]$' |
+		sed 's/\.[cS]$/.o/' | sort -u
+}
+
+# Warnings without line numbers, so that a moved line is not new.
+warnings()
+{
+	grep -E ':[0-9]+(:[0-9]+)?: (warning|error):' "$1" |
+		sed -E 's/:[0-9]+(:[0-9]+)?: /: /' | sort -u
+}
+
+# build_object OBJ: 0 when it builds with C=2 W=1, 1 when the test kernel
+# does not build it (kbuild would build a single object of any source file),
+# 2 when it fails.
+build_object()
+{
+	: > "$TEST_DIR/obj.out"
+	[ -f "$SAVEOOPS_BUILD/$1" ] || return 1
+	kmake C=2 W=1 "$1" > "$TEST_DIR/obj.out" 2>&1 || return 2
+}
+
+command -v sparse > /dev/null || { echo "1..0 # SKIP sparse is not installed"; exit 0; }
+"$SAVEOOPS_TOP/harness/build-kernel.sh" > /dev/null 2>&1 ||
+	{ tap "not ok" "the test kernel builds"; done_testing; exit; }
+
+exec 7> "$SAVEOOPS_CACHE/series.lock"
+flock 7
+if ! SAVEOOPS_SERIES_LOCKED=1 "$SAVEOOPS_TOP/harness/mkseries.sh" "$TEST_DIR/series" \
+	> "$TEST_DIR/mkseries.out" 2>&1; then
+	tap "not ok" "make series"
+	sed 's/^/#   /' "$TEST_DIR/mkseries.out"
+	done_testing
+	exit
+fi
+commits=$(git -C "$SERIES_GIT" rev-list --reverse base..HEAD)
+last=$(git -C "$SERIES_GIT" rev-parse HEAD)
+mkdir -p "$BUILD"
+
+# What the base reports for the files the series touches.
+git -C "$SERIES_GIT" checkout -q --detach base
+configure
+: > "$TEST_DIR/base.warnings"
+for obj in $(objects base "$last"); do
+	build_object "$obj"
+	warnings "$TEST_DIR/obj.out" >> "$TEST_DIR/base.warnings"
+done
+diag "the base reports $(sort -u "$TEST_DIR/base.warnings" | wc -l) warnings on these files"
+
+n=0
+for c in $commits; do
+	n=$((n + 1))
+	git -C "$SERIES_GIT" checkout -q --detach "$c"
+	subject="patch $n ($(git -C "$SERIES_GIT" log -1 --format=%s "$c"))"
+	configure
+	for obj in $(objects "$c"); do
+		build_object "$obj"
+		case $? in
+		1)	tap ok "$subject: $obj # SKIP not in this configuration"
+			continue ;;
+		2)	tap "not ok" "$subject: $obj builds"
+			tail -20 "$TEST_DIR/obj.out" | sed 's/^/#   /'
+			continue ;;
+		esac
+		new=$(warnings "$TEST_DIR/obj.out" | comm -23 - <(sort -u "$TEST_DIR/base.warnings"))
+		if [ -z "$new" ]; then
+			tap ok "$subject: $obj builds, nothing new from sparse or W=1"
+		else
+			tap "not ok" "$subject: $obj builds, nothing new from sparse or W=1"
+			echo "$new" | head -10 | sed 's/^/#   /'
+		fi
+	done
+	if git -C "$SERIES_GIT" diff-tree --no-commit-id --name-only -r "$c" |
+		grep -q '^tools/saveoops/'; then
+		rm -rf "$TEST_DIR/tools" && mkdir -p "$TEST_DIR/tools"
+		if make -s -C "$SERIES_GIT/tools" saveoops O="$TEST_DIR/tools" \
+			> "$TEST_DIR/tools.out" 2>&1 &&
+			[ -x "$TEST_DIR/tools/saveoops/saveoops-capture" ]; then
+			tap ok "$subject: make -C tools saveoops"
+		else
+			tap "not ok" "$subject: make -C tools saveoops"
+			tail -20 "$TEST_DIR/tools.out" | sed 's/^/#   /'
+		fi
+		git -C "$SERIES_GIT" clean -q -f -d -x tools/saveoops
+	fi
+done
+
+# The whole kernel, from the series as applied.
+if [ "$(git -C "$SERIES_GIT" rev-parse HEAD)" = "$last" ] &&
+	kmake bzImage > "$TEST_DIR/bzImage.out" 2>&1; then
+	tap ok "after the last patch the kernel builds (bzImage)"
+else
+	tap "not ok" "after the last patch the kernel builds (bzImage)"
+	tail -20 "$TEST_DIR/bzImage.out" | sed 's/^/#   /'
+fi
+done_testing
