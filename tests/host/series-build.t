@@ -12,7 +12,7 @@ BUILD=$SAVEOOPS_CACHE/build-series
 kmake()
 {
 	KBUILD_BUILD_USER=saveoops KBUILD_BUILD_HOST=qemu \
-	make -s -C "$SERIES_GIT" O="$BUILD" CC="ccache gcc" HOSTCC="ccache gcc" "$@"
+	make -s -j"$(nproc)" -C "$SERIES_GIT" O="$BUILD" CC="ccache gcc" HOSTCC="ccache gcc" "$@"
 }
 
 # The test configuration, as far as the tree at hand knows its options.
