@@ -53,12 +53,6 @@ patched_paths()
 	done < <(series) | sort -u
 }
 
-series()
-{
-	[ -f "$SAVEOOPS_TOP/patches/series" ] || return 0
-	sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$SAVEOOPS_TOP/patches/series"
-}
-
 new_files()
 {
 	local d

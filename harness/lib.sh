@@ -31,6 +31,13 @@ note()
 	echo "saveoops: $*" >&2
 }
 
+# series: the patch files of patches/series, in order, comments dropped.
+series()
+{
+	[ -f "$SAVEOOPS_TOP/patches/series" ] || return 0
+	sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$SAVEOOPS_TOP/patches/series"
+}
+
 # copy_with_libs ROOT BIN: BIN and the shared objects ldd names for it.
 copy_with_libs()
 {

@@ -20,11 +20,6 @@ SERIES_GIT=$SAVEOOPS_CACHE/series
 IDENT_NAME="saveoops developers"
 IDENT_EMAIL="saveoops@localhost"
 
-series()
-{
-	sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$SAVEOOPS_TOP/patches/series"
-}
-
 # A git repository of the base at tag "base", and a stamp naming the base
 # version it was made from.
 make_base_repo()

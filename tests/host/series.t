@@ -9,11 +9,6 @@ SERIES_GIT=$SAVEOOPS_CACHE/series
 out=$TEST_DIR/series
 checkpatch=$SAVEOOPS_BASE/scripts/checkpatch.pl
 
-series()
-{
-	sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$SAVEOOPS_TOP/patches/series"
-}
-
 if "$SAVEOOPS_TOP/harness/mkseries.sh" "$out" > "$TEST_DIR/mkseries.out" 2>&1; then
 	tap ok "make series writes the series"
 else
