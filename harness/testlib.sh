@@ -90,6 +90,19 @@ log_has()
 	fi
 }
 
+# log_has_after DESCRIPTION ANCHOR-REGEX EXTENDED-REGEX: a console line
+# matches, after one that matches ANCHOR (the capture kernel's copy of a
+# line the crashed kernel printed too, say).
+log_has_after()
+{
+	if sed -En "/$2/,\$p" "$TEST_LOG" | grep -Eq -- "$3"; then
+		tap ok "$1"
+	else
+		tap "not ok" "$1"
+		diag "  no console line matches /$3/ after one matching /$2/"
+	fi
+}
+
 # result_has DESCRIPTION EXTENDED-REGEX: a line the guest reported matches.
 result_has()
 {

@@ -98,11 +98,15 @@ disk=$TEST_DIR/disk.img
 "$SAVEOOPS" format --slots 4 --size 8M "$disk" > /dev/null
 drive="file=$disk,format=raw,if=virtio"
 
+# The capture program's tail starts with this line; the crashed kernel's own
+# console lines come before it.
+tail="saveoops: last [0-9]+ lines of the crashed kernel's log"
+
 case_begin core
 crash "$drive" "crash_inject=core"
 log_has "core: the capture kernel booted with the default command line" \
 	'Command line: elfcorehdr=0x[0-9a-f]+ irqpoll nr_cpus=1 reset_devices panic=10 console=ttyS0$'
-log_has "core: the capture program printed the log tail" \
+log_has_after "core: the capture program printed the log tail" "$tail" \
 	'^\[ *[0-9.]+\] Kernel panic - not syncing: crash_inject: stage core$'
 log_has "core: it saved record 1" 'saveoops: saved record 1 \([0-9]+ bytes\) to /dev/vda slot 0'
 log_has "core: then it rebooted" 'saveoops: rebooting'
@@ -144,7 +148,8 @@ case_begin full-3
 crash "$fulldrive" "crash_inject=late"
 log_has "full-3: says the store is full and nothing was lost" \
 	'saveoops: /dev/vda: store full: 2 records not exported yet: record not saved; earlier records are intact'
-log_has "full-3: the tail still reached the console" 'Kernel panic - not syncing: crash_inject: stage late$'
+log_has_after "full-3: the tail still reached the console" "$tail" \
+	'Kernel panic - not syncing: crash_inject: stage late$'
 log_has "full-3: the capture kernel still ended" 'saveoops: rebooting'
 same_log "full-3: record 1 is unchanged" "$full" 1 "$TEST_DIR/full1.txt"
 same_log "full-3: record 2 is unchanged" "$full" 2 "$TEST_DIR/full2.txt"
@@ -180,6 +185,8 @@ crash "$fulldrive,throttling.bps-write=1024" "crash_inject=core" \
 	"$(payload timeout saveoops.timeout=5)"
 log_has "timeout: pid 1 gives up after saveoops.timeout" \
 	'saveoops: capture did not end within 5 s; giving up'
+log_has_after "timeout: pid 1 printed the tail the child had read" \
+	"$tail \\(the save did not finish\\):" 'Kernel panic - not syncing: crash_inject: stage core$'
 log_has "timeout: and ends the machine" 'saveoops: rebooting'
 same_log "timeout: record 3 is unchanged" "$full" 3 "$TEST_DIR/full3.txt"
 

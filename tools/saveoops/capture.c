@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
@@ -57,6 +58,14 @@ struct options {
 
 /* The console as pid 1; stderr with --print, where stdout is the log. */
 static FILE *say_to;
+
+/*
+ * As pid 1, the tail is also rendered into memory shared with pid 1 before
+ * the store is written: if the store hangs and the child is given up on,
+ * pid 1 still puts the crashed kernel's last lines on the console.
+ */
+#define TAIL_SHARED_SIZE	(64 * 1024)
+static char *tail_shared;
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -278,6 +287,21 @@ static void print_tail(const struct options *o, const struct strbuf *log)
 	fflush(stdout);
 }
 
+/* Render the tail into tail_shared; its last byte stays NUL, a long tail is cut. */
+static void keep_tail(const struct options *o, const struct strbuf *log)
+{
+	size_t lines = log_count_lines(log->data, log->len);
+	FILE *f;
+
+	if (!tail_shared || !o->tail)
+		return;
+	f = fmemopen(tail_shared, TAIL_SHARED_SIZE - 1, "w");
+	if (!f)
+		return;
+	log_print(f, log->data, log->len, 0, lines > o->tail ? lines - o->tail : 0);
+	fclose(f);
+}
+
 static int capture(const struct options *o)
 {
 	struct store_record hdr;
@@ -305,6 +329,7 @@ static int capture(const struct options *o)
 		ret = (fflush(stdout) || ferror(stdout)) ? CAPTURE_NOT_SAVED : CAPTURE_SAVED;
 		goto out;
 	}
+	keep_tail(o, &log);
 	ret = save(o, &hdr, &log);
 	print_tail(o, &log);
 out:
@@ -379,6 +404,10 @@ static int run_as_init(const struct options *o)
 	int status = 0;
 	pid_t child;
 
+	tail_shared = mmap(NULL, TAIL_SHARED_SIZE, PROT_READ | PROT_WRITE,
+			   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (tail_shared == MAP_FAILED)
+		tail_shared = NULL;
 	child = fork();
 	if (child == 0)
 		_exit(capture(o));
@@ -389,6 +418,12 @@ static int run_as_init(const struct options *o)
 		say("capture did not end within %u s; giving up", o->timeout);
 		kill(child, SIGKILL);
 		timed_out = true;
+		if (tail_shared && tail_shared[0]) {
+			say("last %u lines of the crashed kernel's log (the save did not finish):",
+			    o->tail);
+			fputs(tail_shared, stdout);
+			fflush(stdout);
+		}
 	} else if (WIFSIGNALED(status)) {
 		say("the capture died of signal %d: record not saved", WTERMSIG(status));
 	}
