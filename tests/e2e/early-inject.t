@@ -58,7 +58,12 @@ CAPTURE_CMDLINE="console=ttyS0 irqpoll nr_cpus=1 reset_devices panic=1 printk.ti
 for stage in armed early core postcore arch subsys fs rootfs device late init; do
 	inject $stage panic
 done
-inject armed oops
+# Each crash type in each kind of context: start_kernel() (the idle task),
+# an initcall and pid 1 before it runs init.
+for type in oops bug; do
+	inject armed $type
+	inject init $type
+done
 inject device oops
 inject subsys bug
 
