@@ -43,5 +43,8 @@ echo "\$ saveoops --store disk.img show | sed -n '/crash_inject: injecting/,\$p'
 "$SAVEOOPS_TOOLS/saveoops" --store "$dir/disk.img" show | sed -n '/crash_inject: injecting/,$p'
 echo "== full console log: $dir/serial.log"
 [ $rc -eq 0 ] || die "demo failed (status $rc)"
-"$SAVEOOPS_TOOLS/saveoops" --store "$dir/disk.img" show | grep -q "crash_inject: stage $stage" ||
+"$SAVEOOPS_TOOLS/saveoops" --store "$dir/disk.img" show > "$dir/record.txt"
+grep -q "Kernel panic - not syncing: crash_inject: stage $stage" "$dir/record.txt" ||
 	die "demo failed: the record does not have the injected panic"
+grep -q "Call Trace:" "$dir/record.txt" ||
+	die "demo failed: the record has no call trace"
