@@ -180,9 +180,12 @@ static int __init crash_early_cmdline(struct kexec_file_bufs *bufs,
 	ret = crash_early_build_cmdline(buf, COMMAND_LINE_SIZE, p->cmdline,
 					p->cmdline_len, boot_command_line,
 					&bad_off);
-	if (ret == -E2BIG)
+	if (ret == -E2BIG && p->cmdline)
 		pr_err("not armed: %scmdline is %zu bytes, the limit is %d\n",
 		       CRASH_EARLY_DIR, p->cmdline_len, COMMAND_LINE_SIZE - 1);
+	else if (ret == -E2BIG)
+		pr_err("not armed: the default cmdline and this boot's console= options exceed %d bytes\n",
+		       COMMAND_LINE_SIZE - 1);
 	else if (ret == -EINVAL)
 		pr_err("not armed: %scmdline has control character 0x%02x at offset %zu\n",
 		       CRASH_EARLY_DIR, (u8)p->cmdline[bad_off], bad_off);
