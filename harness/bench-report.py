@@ -254,6 +254,10 @@ def fmt(x, unit="s"):
     return str(x)
 
 
+def cell_csv(x):
+    return "" if x is None else x
+
+
 def report(outdir, load, wall, nruns, delay):
     rows = boots(outdir)
     res = analyse(rows)
@@ -284,7 +288,8 @@ def report(outdir, load, wall, nruns, delay):
                             met=met, ratios=rs))
     met = "-" if smallest is None else ("yes" if smallest <= 24 else "no")
     p("| smallest crashkernel= that captures | %s | - | - | <= 24M | %s | - |" % (
-        "%dM (payload %d KiB)" % (smallest, psize >> 10) if smallest else "none", met))
+        "%dM (payload %s)" % (smallest, "%d KiB" % (psize >> 10) if psize else "?")
+        if smallest else "none", met))
     summary.append(dict(metric="memory", saveoops=smallest, payload_bytes=psize, target=24,
                         met=met))
     notes = missed_notes(first, res)
@@ -364,9 +369,10 @@ def report(outdir, load, wall, nruns, delay):
         f.write("metric,run,saveoops,alternative,ratio\n")
         for run, m in sorted(per_run.items()):
             for key, (a, b, r) in m.items():
-                f.write("%s,%d,%s,%s,%s\n" % (key, run, a, b, r))
-        f.write("smallest_crashkernel_mib,1,%s,,\n" % smallest)
-        f.write("payload_bytes,1,%s,,\n" % psize)
+                f.write("%s,%d,%s,%s,%s\n" % (key, run, cell_csv(a), cell_csv(b),
+                                                cell_csv(r)))
+        f.write("smallest_crashkernel_mib,1,%s,,\n" % cell_csv(smallest))
+        f.write("payload_bytes,1,%s,,\n" % cell_csv(psize))
         for st, cells in res["coverage"].items():
             for m, c in cells.items():
                 f.write("coverage_%s_%s,1,%s,%s,\n" % (st, m, c["verdict"], c["panic_s"]))

@@ -78,4 +78,28 @@ got=no
 check_eq_host "a saved record is found when the capture saved one" "$want" "$got"
 got=$(grep -c . <<< "$(event k2.init 3)")
 check_eq_host "the capture kernel's /init is found" "$(awk '/Linux version/ { k++ } k == 2 && /Run \/init/ { print "1"; exit }' "$TEST_DIR/own.log")" "$got"
+
+# The report make bench writes, from this boot standing in for a coverage
+# boot of stage core, the "on" boot of the arming runs and a memory boot.
+rep=$TEST_DIR/report
+mkdir -p "$rep/boot"
+cp "$TEST_DIR/stamped.log" "$rep/boot/serial.log"
+printf '%s\t%s\t1\ta\t%s\t%s\tcaptured\t%s\n' coverage a-core core - "$rep/boot" \
+	arm on - - "$rep/boot" memory m-256 - 256 "$rep/boot" > "$rep/boots.tsv"
+if python3 "$REPORT" report "$rep" --load 0 --wall 0 --delay 2 > "$rep/stdout"; then
+	tap ok "report runs on a partial set of boots"
+else
+	tap "not ok" "report runs on a partial set of boots"
+fi
+panic=$(printf '%.3f' "$(event k1.panic 3)")
+check_eq_host "the table has the core stage captured at the panic's time" \
+	"| core | captured @ $panic | - | - |" "$(grep '^| core |' "$rep/table.md")"
+check_eq_host "the table has the smallest crashkernel= that captured" 1 \
+	"$(grep -c '^| smallest crashkernel= that captures | 256M ' "$rep/table.md")"
+check_eq_host "results.json has the same verdict and time" "captured $(event k1.panic 3)" \
+	"$(python3 -c 'import json, sys; c = json.load(open(sys.argv[1]))["detail"]["coverage"]["core"]["a"]; print(c["verdict"], c["panic_s"])' "$rep/results.json")"
+check_eq_host "results.csv has the coverage row" "coverage_core_a,1,captured,$(event k1.panic 3)," \
+	"$(grep '^coverage_core_a,' "$rep/results.csv")"
+check_eq_host "timeline.svg is well-formed and marks the core panic" "core $(printf '%.2f' "$(event k1.panic 3)")" \
+	"$(python3 -c 'import sys, xml.etree.ElementTree as E; t = E.parse(sys.argv[1]); print(next(x.text for x in t.iter() if (x.text or "").startswith("core ")))' "$rep/timeline.svg")"
 done_testing
