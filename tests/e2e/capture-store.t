@@ -67,7 +67,9 @@ expect_list()
 	local desc=$1 disk=$2 got want
 
 	shift 2
-	got=$("$SAVEOOPS" --store "$disk" list | sed '1d;$d')
+	# The records: not the heading, the slot count or the missed crashes.
+	got=$("$SAVEOOPS" --store "$disk" list | sed '1d' |
+		grep -Ev '^[0-9]+ of [0-9]+ slots used, |^[0-9]+ crash(es)? not saved, ')
 	want=$(printf '%s\n' "$@")
 	if [ "$(echo "$got" | grep -c .)" -eq $# ] &&
 	   paste -d '\t' <(echo "$got") <(echo "$want") |
@@ -153,6 +155,22 @@ log_has_after "full-3: the tail still reached the console" "$tail" \
 log_has "full-3: the capture kernel still ended" 'saveoops: rebooting'
 same_log "full-3: record 1 is unchanged" "$full" 1 "$TEST_DIR/full1.txt"
 same_log "full-3: record 2 is unchanged" "$full" 2 "$TEST_DIR/full2.txt"
+log_has "full-3: the crash is counted as missed" \
+	'saveoops: /dev/vda: counted as missed, 1 since the last clear --all'
+missed='^1 crash not saved, the store was full; the last at [0-9-]+ [0-9:]+, Linux [^ ]+: Kernel panic - not syncing: crash_inject: stage late$'
+if "$SAVEOOPS" --store "$full" list | grep -Eq "$missed"; then
+	tap ok "full-3: list reports the missed crash after the reboot"
+else
+	tap "not ok" "full-3: list reports the missed crash after the reboot"
+	"$SAVEOOPS" --store "$full" list | sed 's/^/#   /'
+fi
+cp "$full" "$TEST_DIR/full-cleared.img"
+"$SAVEOOPS" --store "$TEST_DIR/full-cleared.img" clear --all
+if "$SAVEOOPS" --store "$TEST_DIR/full-cleared.img" list | grep -q 'not saved'; then
+	tap "not ok" "full-3: clear --all forgets the missed crash"
+else
+	tap ok "full-3: clear --all forgets the missed crash"
+fi
 "$SAVEOOPS" --store "$full" export "$TEST_DIR/export" > "$TEST_DIR/export.out"
 if [ -s "$TEST_DIR/export/saveoops-1-"*/dmesg.txt ] && [ -s "$TEST_DIR/export/saveoops-2-"*/info ]; then
 	tap ok "full: export writes a directory per record"

@@ -253,6 +253,11 @@ static int save(const struct options *o, struct store_record *hdr, const struct 
 	if (slot < 0) {
 		say("%s: %s: record not saved; earlier records are intact%s", path, err,
 		    slot == STORE_FULL ? " (run 'saveoops export' or 'saveoops clear')" : "");
+		if (slot == STORE_FULL && store_note_missed(&st, hdr, err, sizeof(err)))
+			say("%s: cannot count the crash as missed: %s", path, err);
+		else if (slot == STORE_FULL)
+			say("%s: counted as missed, %" PRIu64 " since the last clear --all", path,
+			    st.missed.count);
 		store_close(&st);
 		return CAPTURE_NOT_SAVED;
 	}

@@ -52,7 +52,8 @@ static void usage(FILE *f)
 		"  export DIR [--all]        write DIR/saveoops-SEQ-TIME/{dmesg.txt,info} for\n"
 		"                            each record not yet exported (--all: every one)\n"
 		"                            and mark them exported: their slots may be reused\n"
-		"  clear SEQ...|--all        remove records and wipe their logs\n"
+		"  clear SEQ...|--all        remove records and wipe their logs; --all also\n"
+		"                            forgets the crashes a full store missed\n"
 		"  format [--slots N] [--size BYTES[K|M|G]] [--force] PATH\n"
 		"                            write an empty store on a device or file\n"
 		"\n"
@@ -142,6 +143,12 @@ static int cmd_list(int argc, char **argv)
 		       s->hdr.release, slot_state(s), s->hdr.log_len, s->hdr.reason);
 	}
 	printf("%u of %u slots used, %u not exported\n", n, st.sb.slot_count, unread);
+	if (st.missed.count)
+		printf("%" PRIu64 " crash%s not saved, the store was full; the last at %s, "
+		       "Linux %s: %s\n", st.missed.count, st.missed.count == 1 ? "" : "es",
+		       format_time(st.missed.last_crash_time, when, sizeof(when)),
+		       st.missed.last_release[0] ? st.missed.last_release : "?",
+		       st.missed.last_reason[0] ? st.missed.last_reason : "?");
 	store_close(&st);
 	return 0;
 }
@@ -343,6 +350,8 @@ static int cmd_clear(int argc, char **argv)
 		if (st.slots[i].state != SLOT_EMPTY &&
 		    store_clear(&st, (unsigned int)i, err, sizeof(err)))
 			ret = error(EXIT_ERROR, "slot %d: %s", i, err);
+	if (all && store_reset_missed(&st, err, sizeof(err)))
+		ret = error(EXIT_ERROR, "the missed crashes note: %s", err);
 	for (i = 1; !all && i < argc; i++) {
 		parse_seq(argv[i], &seq);
 		slot = store_find_seq(&st, seq);

@@ -101,6 +101,29 @@ static int check_super(const struct store_super *sb, uint64_t dev_size,
 	return 0;
 }
 
+static uint32_t missed_crc(const struct store_missed *m)
+{
+	struct store_missed copy = *m;
+
+	copy.crc = 0;
+	return crc32_le(0, &copy, sizeof(copy));
+}
+
+/* The missed note, or all zeros when block 0 has none (or a torn one). */
+static void read_missed(struct store *st)
+{
+	struct store_missed *m = &st->missed;
+
+	if (read_full(st->fd, STORE_HEADER, m, sizeof(*m)) ||
+	    memcmp(m->magic, STORE_MISSED_MAGIC, 8) || m->version != STORE_VERSION ||
+	    m->crc != missed_crc(m)) {
+		memset(m, 0, sizeof(*m));
+		return;
+	}
+	m->last_release[sizeof(m->last_release) - 1] = '\0';
+	m->last_reason[sizeof(m->last_reason) - 1] = '\0';
+}
+
 static bool header_valid(const struct store_record *hdr, uint64_t log_space)
 {
 	return !memcmp(hdr->magic, STORE_RECORD_MAGIC, 8) &&
@@ -175,6 +198,7 @@ int store_open_fd(struct store *st, int fd, unsigned int how, char *err, size_t 
 		return set_err(err, errlen, "out of memory");
 	for (i = 0; i < st->sb.slot_count; i++)
 		scan_slot(st, i, !(how & STORE_HEADERS));
+	read_missed(st);
 	return 0;
 }
 
@@ -416,6 +440,61 @@ int store_clear(struct store *st, unsigned int slot, char *err, size_t errlen)
 	}
 	free(zero);
 	return 0;
+}
+
+static int put_missed(struct store *st, struct store_missed *m, char *err, size_t errlen)
+{
+	m->crc = 0;
+	if (m->magic[0])
+		m->crc = missed_crc(m);
+	if (write_full(st->fd, STORE_HEADER, m, sizeof(*m)) || sync_fd(st->fd))
+		return set_err(err, errlen, "write error: %s", strerror(errno));
+	st->missed = *m;
+	return 0;
+}
+
+/**
+ * store_note_missed() - count a crash that store_write() found no slot for
+ * @st: a store open for writing
+ * @hdr: the crash's record header, as it would have been written
+ * @err: the reason on failure
+ * @errlen: size of @err
+ *
+ * Only the missed note's sector is written; a write cut off leaves a note
+ * with a bad checksum, read as no note, and every record intact.
+ *
+ * Return: 0 or -1.
+ */
+int store_note_missed(struct store *st, const struct store_record *hdr, char *err,
+		      size_t errlen)
+{
+	struct store_missed m = st->missed;
+
+	memcpy(m.magic, STORE_MISSED_MAGIC, 8);
+	m.version = STORE_VERSION;
+	if (m.count < UINT64_MAX)
+		m.count++;
+	m.last_crash_time = hdr->crash_time;
+	snprintf(m.last_release, sizeof(m.last_release), "%s", hdr->release);
+	snprintf(m.last_reason, sizeof(m.last_reason), "%s", hdr->reason);
+	return put_missed(st, &m, err, errlen);
+}
+
+/**
+ * store_reset_missed() - forget the crashes counted by store_note_missed()
+ * @st: a store open for writing
+ * @err: the reason on failure
+ * @errlen: size of @err
+ *
+ * Return: 0 or -1.
+ */
+int store_reset_missed(struct store *st, char *err, size_t errlen)
+{
+	struct store_missed none = { 0 };
+
+	if (!st->missed.count)
+		return 0;
+	return put_missed(st, &none, err, errlen);
 }
 
 /**

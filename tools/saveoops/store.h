@@ -16,7 +16,10 @@
  * Retention: a new record takes an empty slot, else the slot of the oldest
  * record already exported (or cleared). An unexported record is never
  * overwritten; when every slot holds one the store is full, the new crash
- * is not written, and the capture side says so on the console.
+ * is not written, and the capture side says so on the console and counts
+ * it in the missed note: one sector at STORE_HEADER in block 0 (struct
+ * store_missed), which "saveoops list" reports until "clear --all" or
+ * "format" resets it. The superblock's own sector is never rewritten.
  */
 #ifndef SAVEOOPS_STORE_H
 #define SAVEOOPS_STORE_H
@@ -33,6 +36,7 @@
 
 #define STORE_MAGIC		"SAVEOOPS"
 #define STORE_RECORD_MAGIC	"SAVEOREC"
+#define STORE_MISSED_MAGIC	"SAVEOMIS"
 #define STORE_VERSION		1
 #define STORE_BLOCK		4096U
 #define STORE_HEADER		512U
@@ -78,8 +82,21 @@ struct store_record {
 	char pad[STORE_HEADER - 434];
 };
 
+/* Crashes not saved because the store was full; all zero when there were none. */
+struct store_missed {
+	char magic[8];
+	uint32_t version;
+	uint32_t crc;			/* crc32_le of the note with this field 0 */
+	uint64_t count;			/* crashes not saved since the last reset */
+	int64_t last_crash_time;	/* of the latest one, as in a record */
+	char last_release[65];
+	char last_reason[256];
+	char pad[STORE_HEADER - 353];
+};
+
 _Static_assert(sizeof(struct store_super) == 64, "superblock layout");
 _Static_assert(sizeof(struct store_record) == STORE_HEADER, "record header layout");
+_Static_assert(sizeof(struct store_missed) == STORE_HEADER, "missed note layout");
 
 enum slot_state {
 	SLOT_EMPTY,		/* never written, cleared, or a capture cut off */
@@ -106,6 +123,7 @@ struct store {
 	struct store_super sb;
 	struct store_slot *slots;
 	uint64_t max_seq;		/* highest seq any readable header had */
+	struct store_missed missed;	/* zeroed unless block 0 has a valid one */
 };
 
 int store_open(struct store *st, const char *path, unsigned int how, char *err,
@@ -128,6 +146,9 @@ int store_write(struct store *st, struct store_record *hdr, const char *log,
 int store_set_flags(struct store *st, unsigned int slot, uint32_t flags, char *err,
 		    size_t errlen);
 int store_clear(struct store *st, unsigned int slot, char *err, size_t errlen);
+int store_note_missed(struct store *st, const struct store_record *hdr, char *err,
+		      size_t errlen);
+int store_reset_missed(struct store *st, char *err, size_t errlen);
 int store_locate(char *path, size_t size);
 int store_format(int fd, uint64_t size, unsigned int slots, char *err, size_t errlen);
 

@@ -1615,6 +1615,69 @@ out:
 	tap("a full store refuses a write with STORE_FULL and is left byte for byte");
 }
 
+/*
+ * A crash a full store cannot take is counted in block 0's missed note,
+ * which survives a reopen, touches no record and the superblock's sector,
+ * reads as none when torn, and is reset on request.
+ */
+static void test_store_missed(void)
+{
+	struct strbuf before, after, logs[2];
+	struct store_record hdr = { 0 };
+	struct tmpstore t;
+	struct store st;
+	char err[256] = "";
+	unsigned int i;
+	int fd;
+
+	if (!store_full(&t, 2, logs) || !slurp(t.path, &before))
+		goto out;
+	hdr.crash_time = 1700000000;
+	snprintf(hdr.release, sizeof(hdr.release), "6.12.0-missed");
+	snprintf(hdr.reason, sizeof(hdr.reason), "Kernel panic - not syncing: missed");
+	for (i = 0; i < 2 && store_opened(&st, t.path, true); i++) {
+		CHECK_EQ(store_note_missed(&st, &hdr, err, sizeof(err)), 0);
+		store_close(&st);
+	}
+	if (store_opened(&st, t.path, false)) {
+		CHECK_EQ(st.missed.count, 2);
+		CHECK_EQ(st.missed.last_crash_time, 1700000000);
+		CHECK_HAS(st.missed.last_release, "6.12.0-missed");
+		CHECK_HAS(st.missed.last_reason, "not syncing: missed");
+		for (i = 0; i < 2; i++)
+			CHECK(slot_has(&st, i, i + 1, &logs[i]));
+		store_close(&st);
+	}
+	if (slurp(t.path, &after)) {
+		CHECK(after.len == before.len);
+		CHECK(!memcmp(after.data, before.data, STORE_HEADER));
+		CHECK(!memcmp(after.data + 2 * STORE_HEADER, before.data + 2 * STORE_HEADER,
+			      before.len - 2 * STORE_HEADER));
+		sb_free(&after);
+	}
+	/* A torn note: one byte of the count changed, the checksum no longer fits. */
+	fd = open(t.path, O_RDWR | O_CLOEXEC);
+	CHECK(fd >= 0 && pwrite(fd, "\x7f", 1, STORE_HEADER + 16) == 1);
+	if (fd >= 0)
+		close(fd);
+	if (store_opened(&st, t.path, true)) {
+		CHECK_EQ(st.missed.count, 0);
+		CHECK_EQ(store_note_missed(&st, &hdr, err, sizeof(err)), 0);
+		CHECK_EQ(st.missed.count, 1);
+		CHECK_EQ(store_reset_missed(&st, err, sizeof(err)), 0);
+		store_close(&st);
+	}
+	if (store_opened(&st, t.path, false)) {
+		CHECK_EQ(st.missed.count, 0);
+		store_close(&st);
+	}
+	sb_free(&before);
+	unlink(t.path);
+out:
+	free_logs(logs, 2);
+	tap("a full store counts missed crashes in block 0, apart from records and superblock");
+}
+
 static void test_store_reuse(void)
 {
 	struct strbuf logs[3], l4, l5;
@@ -2407,7 +2470,8 @@ int main(int argc, char **argv)
 		test_walk_fails, test_drm_ring, test_reason, test_print, test_line_text,
 		test_open_errors, test_open_structure, test_vmcoreinfo, test_read,
 		test_store_format, test_store_format_errors, test_store_roundtrip,
-		test_store_pick, test_store_full, test_store_reuse, test_store_reuse_order,
+		test_store_pick, test_store_full, test_store_missed, test_store_reuse,
+		test_store_reuse_order,
 		test_store_clear, test_store_truncate, test_torn, test_store_super,
 		test_store_bad_header, test_store_damaged, test_store_flags,
 	};
