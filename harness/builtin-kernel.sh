@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # builtin-kernel.sh KERNEL INITRD CMDLINE: build the guest kernel with this
-# crash kernel, initramfs and command line built in (CONFIG_CRASH_EARLY_BUILTIN)
-# and print the bzImage's path. The files are copied to the cache only when
+# crash kernel, initramfs and command line built in (CONFIG_CRASH_EARLY_BUILTIN),
+# lockdown and forced kexec signatures, and print the bzImage's path. The files are copied to the cache only when
 # they change, so an unchanged payload does not relink the kernel.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -20,5 +20,6 @@ EOF2
 
 export SAVEOOPS_BUILD=$SAVEOOPS_CACHE/build-builtin
 "$SAVEOOPS_TOP/harness/build-kernel.sh" "$SAVEOOPS_TOP/config/qemu-x86_64.config" \
-	"$SAVEOOPS_TOP/config/builtin.config" "$dir/paths.config" >&2
+	"$SAVEOOPS_TOP/config/sig.config" "$SAVEOOPS_TOP/config/builtin.config" \
+	"$dir/paths.config" >&2
 echo "$SAVEOOPS_BUILD/arch/x86/boot/bzImage"

@@ -2,6 +2,8 @@
 # A crash kernel built into the kernel image (CONFIG_CRASH_EARLY_BUILTIN)
 # arms in start_kernel, wins over a payload in the initrd, and arms on a
 # boot with no initrd at all, where the first crash is pid 1 finding no root.
+# It is part of the signed image: it arms in start_kernel on a kernel with
+# CONFIG_KEXEC_SIG_FORCE, and under lockdown too.
 . "$(dirname "$0")/../../harness/testlib.sh"
 
 guest_script <<'GUEST'
@@ -33,6 +35,18 @@ case_begin builtin
 boot_guest --kernel "$kernel" --expect-end capture --append "crashkernel=256M"
 log_count "builtin: armed from the kernel image" 1 "$armed"
 result_has "builtin: the built-in capture kernel ran" '^CAPTURED_BY builtin$'
+
+if grep -qx 'CONFIG_KEXEC_SIG_FORCE=y' "$(dirname "$kernel")/../../../.config"; then
+	tap ok "builtin: the kernel forces kexec signatures"
+else
+	tap "not ok" "builtin: the kernel forces kexec signatures"
+fi
+
+case_begin lockdown
+boot_guest --kernel "$kernel" --expect-end capture --append "crashkernel=256M lockdown=integrity"
+log_has "lockdown: the kernel is locked down" 'Kernel is locked down from command line'
+log_count "lockdown: armed from the kernel image in start_kernel" 1 "$armed"
+result_has "lockdown: the built-in capture kernel ran" '^CAPTURED_BY builtin$'
 
 case_begin builtin-wins
 pack_payload "$TEST_DIR/payload.cpio" "$SAVEOOPS_BZIMAGE" "$(capture_initrd "$TEST_DIR")" \
