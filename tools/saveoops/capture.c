@@ -32,6 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "modules.h"
 #include "printk_ring.h"
 #include "store.h"
 #include "vmcore.h"
@@ -414,10 +415,14 @@ static int run_as_init(const struct options *o)
 	if (tail_shared == MAP_FAILED)
 		tail_shared = NULL;
 	child = fork();
-	if (child == 0)
+	/* The store's drivers may be modules: load them before looking for it. */
+	if (child == 0) {
+		modules_load(say);
 		_exit(capture(o));
+	}
 	if (child < 0) {
 		say("fork: %s; capturing without a time limit", strerror(errno));
+		modules_load(say);
 		capture(o);
 	} else if (!wait_child(child, o->timeout, &status)) {
 		say("capture did not end within %u s; giving up", o->timeout);

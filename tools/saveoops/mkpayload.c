@@ -6,7 +6,8 @@
  *
  * The payload is an uncompressed newc cpio holding
  *	kernel/kdump/vmlinuz	the capture kernel
- *	kernel/kdump/initrd	its initramfs: saveoops-capture as /init
+ *	kernel/kdump/initrd	its initramfs: saveoops-capture as /init, and the
+ *				kernel modules that reach the store (modules.c)
  *	kernel/kdump/cmdline	its command line, if one is given
  * It is written without root and byte for byte the same for the same input.
  */
@@ -23,6 +24,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "modules.h"
 #include "util.h"
 
 #define PAYLOAD_DIR	"kernel/kdump"
@@ -91,15 +93,22 @@ static void cpio_trailer(struct strbuf *out)
 	cpio_entry(out, "TRAILER!!!", 0, 0, NULL, 0);
 }
 
-/* The capture initramfs: the program as /init and what it mounts on. */
-static void capture_initrd(struct strbuf *out, const struct buf *prog)
+/* The capture initramfs: the program as /init, what it mounts on, modules. */
+static void capture_initrd(struct strbuf *out, const struct buf *prog,
+			   const struct module_set *ms)
 {
+	size_t i;
+
 	cpio_entry(out, "dev", S_IFDIR | 0755, 0, NULL, 0);
 	cpio_entry(out, "dev/console", S_IFCHR | 0600, makedev(5, 1), NULL, 0);
 	cpio_entry(out, "mnt", S_IFDIR | 0755, 0, NULL, 0);
 	cpio_entry(out, "proc", S_IFDIR | 0755, 0, NULL, 0);
 	cpio_entry(out, "sys", S_IFDIR | 0755, 0, NULL, 0);
 	cpio_entry(out, "init", S_IFREG | 0755, 0, prog->data, prog->len);
+	for (i = 0; i < ms->count; i++)
+		cpio_entry(out, ms->members[i].name,
+			   ms->members[i].data ? S_IFREG | 0644 : S_IFDIR | 0755, 0,
+			   ms->members[i].data, ms->members[i].len);
 	cpio_trailer(out);
 }
 
@@ -108,7 +117,10 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: saveoops-mkpayload [--kernel BZIMAGE] [--capture PROGRAM |\n"
 		"                          --capture-initrd FILE] [--cmdline STRING]\n"
-		"                          [--initrd INITRD] --output FILE\n"
+		"                          [--initrd INITRD] [--store PATH]\n"
+		"                          [--store-driver LIST] [--modules LIST]\n"
+		"                          [--modules-dir DIR] [--kernel-config FILE]\n"
+		"                          --output FILE\n"
 		"\n"
 		"Write the early crash payload cpio to FILE, followed by INITRD if given:\n"
 		"boot FILE as the initrd and the kernel arms kdump itself in early boot.\n"
@@ -117,7 +129,23 @@ static void usage(FILE *f)
 		"                    initramfs (default: saveoops-capture beside this program)\n"
 		"  --capture-initrd  use this capture initramfs as it is instead\n"
 		"  --cmdline         capture command line (default: none, the kernel's\n"
-		"                    default is used)\n");
+		"                    default is used)\n"
+		"Kernel modules go into the capture initramfs with what modules.dep says\n"
+		"they need, and saveoops-capture loads them before it looks for the store:\n"
+		"  --store           the store, a block device or a file on one: the\n"
+		"                    drivers of its device, read from sysfs, and its file\n"
+		"                    system (default: the common disk drivers, virtio_pci,\n"
+		"                    virtio_blk, virtio_scsi, nvme, ahci, sd_mod)\n"
+		"  --store-driver    the store's drivers, comma-separated, instead of sysfs'\n"
+		"                    (for a payload built where the store is not)\n"
+		"  --modules         more modules: names, or .ko files taken as they are\n"
+		"  --modules-dir     the capture kernel's module tree (default:\n"
+		"                    /lib/modules/RELEASE, RELEASE read from the kernel;\n"
+		"                    ROOT/lib/modules/RELEASE for a kernel in ROOT/boot)\n"
+		"  --kernel-config   the capture kernel's config (default: config-RELEASE\n"
+		"                    beside it); a kernel that decompresses modules gets\n"
+		"                    them compressed, others get them decompressed here\n"
+		"                    by xz, zstd or gzip\n");
 }
 
 static void default_capture(char *path, size_t size, const char *argv0)
@@ -135,6 +163,7 @@ static void default_capture(char *path, size_t size, const char *argv0)
 
 struct args {
 	const char *kernel, *capture, *capture_initrd, *cmdline, *initrd, *output;
+	struct module_opts mod;
 	char kernel_buf[PATH_MAX], capture_buf[PATH_MAX];
 };
 
@@ -147,13 +176,19 @@ static int parse_args(struct args *a, int argc, char **argv)
 		{ "cmdline", required_argument, NULL, 'l' },
 		{ "initrd", required_argument, NULL, 'i' },
 		{ "output", required_argument, NULL, 'o' },
+		{ "store", required_argument, NULL, 's' },
+		{ "store-driver", required_argument, NULL, 'D' },
+		{ "modules", required_argument, NULL, 'm' },
+		{ "modules-dir", required_argument, NULL, 'M' },
+		{ "kernel-config", required_argument, NULL, 'K' },
+		{ "sysfs", required_argument, NULL, 'S' },	/* for tests */
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct utsname u;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "k:c:C:l:i:o:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "k:c:C:l:i:o:s:D:m:M:K:S:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'k':
 			a->kernel = optarg;
@@ -172,6 +207,24 @@ static int parse_args(struct args *a, int argc, char **argv)
 			break;
 		case 'o':
 			a->output = optarg;
+			break;
+		case 's':
+			a->mod.store = optarg;
+			break;
+		case 'D':
+			a->mod.store_driver = optarg;
+			break;
+		case 'm':
+			a->mod.extra = optarg;
+			break;
+		case 'M':
+			a->mod.modules_dir = optarg;
+			break;
+		case 'K':
+			a->mod.config = optarg;
+			break;
+		case 'S':
+			a->mod.sysfs = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -202,6 +255,8 @@ static int fail_file(const char *what, const char *path)
 static int build(const struct args *a, struct strbuf *out)
 {
 	struct buf kernel = { 0 }, inner = { 0 }, initrd = { 0 };
+	struct module_opts mod = a->mod;
+	struct module_set ms = { 0 };
 	struct strbuf capture;
 	int ret = 1;
 
@@ -221,7 +276,10 @@ static int build(const struct args *a, struct strbuf *out)
 			fail_file("cannot read the capture program", a->capture);
 			goto out;
 		}
-		capture_initrd(&capture, &inner);
+		mod.kernel = a->kernel;
+		if (modules_collect(&ms, &mod))
+			goto out;
+		capture_initrd(&capture, &inner, &ms);
 	}
 	if (a->initrd && load_file(a->initrd, &initrd)) {
 		fail_file("cannot read the initrd", a->initrd);
@@ -244,6 +302,7 @@ out:
 	free(kernel.data);
 	free(inner.data);
 	free(initrd.data);
+	modules_free(&ms);
 	sb_free(&capture);
 	return ret;
 }
