@@ -42,6 +42,8 @@ enum end_action { END_REBOOT, END_POWEROFF, END_HALT };
 struct options {
 	const char *vmcore;
 	char store[256];		/* empty: find by signature */
+	uint8_t uuid[16];		/* saveoops.store=UUID=...: find by UUID */
+	bool by_uuid;
 	char mount_dev[128];		/* mount before opening a file store */
 	char mount_type[32];
 	unsigned int tail;		/* log lines to print on the console */
@@ -126,11 +128,21 @@ static void parse_mount(struct options *o, const char *val)
 		o->mount_dev[colon - val] = '\0';
 }
 
+/* A path, or UUID=... of a store on a block device. */
+static bool set_store(struct options *o, const char *val)
+{
+	o->by_uuid = !strncmp(val, "UUID=", 5);
+	if (o->by_uuid)
+		return !uuid_parse(val + 5, o->uuid);
+	copy_opt(o->store, sizeof(o->store), val);
+	return true;
+}
+
 /* One "saveoops.NAME=VALUE"; false for an unknown name or a bad value. */
 static bool set_option(struct options *o, const char *name, const char *val)
 {
 	if (!strcmp(name, "store"))
-		copy_opt(o->store, sizeof(o->store), val);
+		return set_store(o, val);
 	else if (!strcmp(name, "mount"))
 		parse_mount(o, val);
 	else if (!strcmp(name, "end"))
@@ -182,8 +194,12 @@ static bool mount_store_fs(const struct options *o, bool last_try)
 	return false;
 }
 
-/* Wait up to saveoops.wait for the device (and its file system) to appear. */
-static int find_store(const struct options *o, char *path, size_t size)
+/*
+ * Wait up to saveoops.wait for the device (and its file system) to appear.
+ * By path: the first time it exists. By UUID or signature: the first time
+ * a scan finds one; more than one is refused by the caller.
+ */
+static int find_store(const struct options *o, struct store_scan *scan)
 {
 	unsigned int tries = o->wait * 10 + 1;
 	int n;
@@ -195,16 +211,47 @@ static int find_store(const struct options *o, char *path, size_t size)
 			continue;
 		}
 		if (o->store[0] && !access(o->store, F_OK)) {
-			copy_opt(path, size, o->store);
+			copy_opt(scan->path, sizeof(scan->path), o->store);
 			return 1;
 		}
-		n = o->store[0] ? 0 : store_locate(path, size);
+		n = o->store[0] ? 0 : store_locate(o->by_uuid ? o->uuid : NULL, scan);
 		if (n > 0)
 			return n;
 		if (tries)
 			usleep(100 * 1000);
 	}
 	return 0;
+}
+
+/* The stores a scan skipped, one line each. */
+static void say_skipped(const struct store_scan *scan)
+{
+	const char *line, *nl;
+
+	for (line = scan->skipped.data; line && *line; line = nl + 1) {
+		nl = strchr(line, '\n');
+		if (!nl)
+			break;
+		say("%.*s", (int)(nl - line), line);
+	}
+}
+
+/* Say why a scan found no store, or too many, with the devices it saw. */
+static void say_scan(const struct options *o, const struct store_scan *scan, int n)
+{
+	char id[UUID_STR_LEN];
+
+	uuid_str(o->uuid, id);
+	if (n > 1)
+		say("%d stores %s%s, %s and more: refusing to guess (set saveoops.store=)", n,
+		    o->by_uuid ? "with UUID " : "found", o->by_uuid ? id : "", scan->path);
+	else if (o->by_uuid)
+		say("no store with UUID %s after %u s: record not saved", id, o->wait);
+	else
+		say("no store found (no block device has a saveoops superblock; "
+		    "format one with 'saveoops format' or set saveoops.store=): "
+		    "record not saved");
+	say("block devices seen: %s", scan->seen.len ? scan->seen.data : "none");
 }
 
 static void fill_header(const struct vmcore *vc, const struct ring_stats *rs,
@@ -227,27 +274,33 @@ static void fill_header(const struct vmcore *vc, const struct ring_stats *rs,
 
 static int save(const struct options *o, struct store_record *hdr, const struct strbuf *log)
 {
-	char path[256], err[256];
+	char err[256], other[160];
+	struct store_scan scan;
+	const char *path;
 	struct store st;
 	int slot, n;
 
-	n = find_store(o, path, sizeof(path));
-	if (!n) {
-		if (o->store[0])
+	store_scan_init(&scan);
+	n = find_store(o, &scan);
+	say_skipped(&scan);
+	if (n != 1) {
+		if (!n && o->store[0])
 			say("store %s does not exist: record not saved", o->store);
 		else
-			say("no store found (no block device has a saveoops superblock; "
-			    "format one with 'saveoops format' or set saveoops.store=): "
-			    "record not saved");
+			say_scan(o, &scan, n);
+		store_scan_free(&scan);
 		return CAPTURE_NOT_SAVED;
 	}
-	if (n > 1)
-		say("%d stores found, using %s (set saveoops.store= to choose)", n, path);
+	path = scan.path;
 	/* The logs of earlier records need not be read to add one. */
 	if (store_open(&st, path, STORE_WRITE | STORE_HEADERS, err, sizeof(err))) {
 		say("cannot open the store %s: %s: record not saved", path, err);
-		store_close(&st);
-		return CAPTURE_NOT_SAVED;
+		goto out_close;
+	}
+	if (store_other_signature(st.fd, other, sizeof(other))) {
+		say("%s holds a saveoops store but also %s: record not saved, "
+		    "the device may belong to something else", path, other);
+		goto out_close;
 	}
 	say("writing %zu bytes to %s", log->len, path);
 	slot = store_write(&st, hdr, log->data, log->len, err, sizeof(err));
@@ -259,13 +312,17 @@ static int save(const struct options *o, struct store_record *hdr, const struct 
 		else if (slot == STORE_FULL)
 			say("%s: counted as missed, %" PRIu64 " since the last clear --all", path,
 			    st.missed.count);
-		store_close(&st);
-		return CAPTURE_NOT_SAVED;
+		goto out_close;
 	}
 	say("saved record %" PRIu64 " (%u bytes%s) to %s slot %d", hdr->seq, hdr->log_len,
 	    hdr->flags & REC_TRUNCATED ? ", head cut to fit" : "", path, slot);
 	store_close(&st);
+	store_scan_free(&scan);
 	return CAPTURE_SAVED;
+out_close:
+	store_close(&st);
+	store_scan_free(&scan);
+	return CAPTURE_NOT_SAVED;
 }
 
 static void report(const struct ring_stats *rs, const struct store_record *hdr)
@@ -455,14 +512,15 @@ static void usage(FILE *f)
 		"\n"
 		"As /init of a capture initramfs it reads its settings from the kernel\n"
 		"command line, works in a child process and then ends the machine:\n"
-		"  saveoops.store=PATH     the store (default: the block device whose\n"
-		"                          saveoops superblock is found first)\n"
+		"  saveoops.store=PATH     the store (default: the block device with a\n"
+		"                          saveoops superblock; two of them are refused)\n"
+		"  saveoops.store=UUID=ID  the block device whose store has this UUID\n"
 		"  saveoops.mount=DEV[:FS] mount DEV (default FS ext4) on /mnt first, for a\n"
 		"                          store file such as saveoops.store=/mnt/saveoops.img\n"
 		"  saveoops.tail=N         log lines to print on the console (default 50)\n"
 		"  saveoops.end=ACTION     reboot (default), poweroff, halt\n"
 		"  saveoops.timeout=SECS   end the capture kernel after this long (default 120)\n"
-		"  saveoops.wait=SECS      wait this long for the store device (default 10)\n"
+		"  saveoops.wait=SECS      wait this long for the store device (default 60)\n"
 		"\n"
 		"Exit status (when not pid 1): 0 saved (or printed), 1 log read but not\n"
 		"saved (or not printed), 2 no log in the vmcore, 3 usage.\n");
@@ -487,7 +545,8 @@ static int parse_args(struct options *o, int argc, char **argv)
 			o->vmcore = optarg;
 			break;
 		case 's':
-			copy_opt(o->store, sizeof(o->store), optarg);
+			if (!set_store(o, optarg))
+				goto bad;
 			break;
 		case 't':
 			if (!parse_uint(optarg, &o->tail))
@@ -519,7 +578,7 @@ bad:
 int main(int argc, char **argv)
 {
 	struct options o = {
-		.vmcore = "/proc/vmcore", .tail = 50, .timeout = 120, .wait = 10,
+		.vmcore = "/proc/vmcore", .tail = 50, .timeout = 120, .wait = 60,
 		.end = END_REBOOT,
 	};
 

@@ -16,6 +16,7 @@
 #include <getopt.h>
 #include <libgen.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,7 @@
 #include <unistd.h>
 
 #include "modules.h"
+#include "store.h"
 #include "util.h"
 
 #define PAYLOAD_DIR	"kernel/kdump"
@@ -129,7 +131,10 @@ static void usage(FILE *f)
 		"                    initramfs (default: saveoops-capture beside this program)\n"
 		"  --capture-initrd  use this capture initramfs as it is instead\n"
 		"  --cmdline         capture command line (default: none, the kernel's\n"
-		"                    default is used)\n"
+		"                    default is used); with --store naming a store,\n"
+		"                    saveoops.store=UUID= of that store is added (to the\n"
+		"                    kernel's default and this boot's console= without\n"
+		"                    --cmdline), unless it has a saveoops.store= already\n"
 		"Kernel modules go into the capture initramfs with what modules.dep says\n"
 		"they need, and saveoops-capture loads them before it looks for the store:\n"
 		"  --store           the store, a block device or a file on one: the\n"
@@ -252,9 +257,65 @@ static int fail_file(const char *what, const char *path)
 	return 1;
 }
 
+/* The store's UUID from its superblock; false if @path holds no store. */
+static bool store_uuid(const char *path, char *id)
+{
+	struct store_super sb;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	bool ok;
+
+	if (fd < 0)
+		return false;
+	ok = !read_full(fd, 0, &sb, sizeof(sb)) && !memcmp(sb.magic, STORE_MAGIC, 8) &&
+	     sb.crc == crc32_le(0, &sb, offsetof(struct store_super, crc));
+	close(fd);
+	if (ok)
+		uuid_str(sb.uuid, id);
+	return ok;
+}
+
+/*
+ * The capture command line: --cmdline, or none (the kernel's default). With
+ * --store naming a store (a device or a disk image), saveoops.store=UUID=
+ * is added, so the capture writes to that store only; without --cmdline the
+ * kernel's default is spelt out for it, with this boot's console= options.
+ */
+static void capture_cmdline(const struct args *a, struct strbuf *cmd)
+{
+	char id[UUID_STR_LEN], boot[4096], *tok, *save;
+	FILE *f;
+	size_t n;
+
+	sb_init(cmd);
+	if (a->cmdline)
+		sb_addf(cmd, "%s", a->cmdline);
+	if (!a->mod.store || (a->cmdline && strstr(a->cmdline, "saveoops.store=")))
+		return;
+	if (!store_uuid(a->mod.store, id)) {
+		fprintf(stderr, "saveoops-mkpayload: %s holds no saveoops store (yet): the "
+			"capture will look for one by its signature\n", a->mod.store);
+		return;
+	}
+	if (!a->cmdline) {
+		sb_addf(cmd, "irqpoll nr_cpus=1 reset_devices panic=10");
+		f = fopen("/proc/cmdline", "re");
+		n = f ? fread(boot, 1, sizeof(boot) - 1, f) : 0;
+		if (f)
+			fclose(f);
+		boot[n] = '\0';
+		tok = strtok_r(boot, " \t\n", &save);
+		for (; tok; tok = strtok_r(NULL, " \t\n", &save))
+			if (!strncmp(tok, "console=", 8))
+				sb_addf(cmd, " %s", tok);
+	}
+	sb_addf(cmd, " saveoops.store=UUID=%s", id);
+	fprintf(stderr, "saveoops-mkpayload: capture command line: %s\n", cmd->data);
+}
+
 static int build(const struct args *a, struct strbuf *out)
 {
 	struct buf kernel = { 0 }, inner = { 0 }, initrd = { 0 };
+	struct strbuf cmdline;
 	struct module_opts mod = a->mod;
 	struct module_set ms = { 0 };
 	struct strbuf capture;
@@ -289,9 +350,11 @@ static int build(const struct args *a, struct strbuf *out)
 	cpio_entry(out, PAYLOAD_DIR, S_IFDIR | 0755, 0, NULL, 0);
 	cpio_entry(out, PAYLOAD_DIR "/vmlinuz", S_IFREG | 0644, 0, kernel.data, kernel.len);
 	cpio_entry(out, PAYLOAD_DIR "/initrd", S_IFREG | 0644, 0, capture.data, capture.len);
-	if (a->cmdline)
-		cpio_entry(out, PAYLOAD_DIR "/cmdline", S_IFREG | 0644, 0, a->cmdline,
-			   strlen(a->cmdline));
+	capture_cmdline(a, &cmdline);
+	if (cmdline.len)
+		cpio_entry(out, PAYLOAD_DIR "/cmdline", S_IFREG | 0644, 0, cmdline.data,
+			   cmdline.len);
+	sb_free(&cmdline);
 	cpio_trailer(out);
 	pad(out, CPIO_ALIGN);
 	sb_add(out, initrd.data, initrd.len);

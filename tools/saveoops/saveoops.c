@@ -53,12 +53,14 @@ static void usage(FILE *f)
 		"                            each record not yet exported (--all: every one)\n"
 		"                            and mark them exported: their slots may be reused\n"
 		"  clear SEQ...|--all        remove records and wipe their logs; --all also\n"
-		"                            forgets the crashes a full store missed\n"
+		"                            forgets the crashes a full store missed and frees\n"
+		"                            slots whose headers are not records\n"
 		"  format [--slots N] [--size BYTES[K|M|G]] [--force] PATH\n"
 		"                            write an empty store on a device or file\n"
 		"\n"
-		"The store is --store PATH, else $SAVEOOPS_STORE, else the first block device\n"
-		"with a saveoops superblock. A disk image file works as well as a device.\n"
+		"The store is --store PATH (or UUID=ID), else $SAVEOOPS_STORE, else the block\n"
+		"device with a saveoops superblock (two are refused). A disk image file works\n"
+		"as well as a device.\n"
 		"\n"
 		"Exit status: 0 success, 1 error, 2 usage, 3 no store, 4 no such record.\n");
 }
@@ -66,19 +68,36 @@ static void usage(FILE *f)
 static int open_store(struct store *st, bool writable)
 {
 	const char *path = store_arg ? store_arg : getenv("SAVEOOPS_STORE");
-	char found[256], err[256];
+	bool by_uuid = path && !strncmp(path, "UUID=", 5);
+	struct store_scan scan;
+	const char *seen;
+	uint8_t uuid[16];
+	char err[256];
 	int n;
 
-	if (!path) {
-		n = store_locate(found, sizeof(found));
-		if (!n)
-			return error(EXIT_NO_STORE, "no store found (no block device has a "
-				     "saveoops superblock); use --store PATH");
+	if (by_uuid && uuid_parse(path + 5, uuid))
+		return error(EXIT_USAGE, "bad UUID in '%s'", path);
+	store_scan_init(&scan);
+	if (!path || by_uuid) {
+		n = store_locate(by_uuid ? uuid : NULL, &scan);
+		if (scan.skipped.len)
+			fprintf(stderr, "saveoops: %s", scan.skipped.data);
+		seen = scan.seen.len ? scan.seen.data : "none";
 		if (n > 1)
-			fprintf(stderr, "saveoops: %d stores found, using %s\n", n, found);
-		path = found;
+			error(EXIT_NO_STORE, "%d stores found (block devices: %s); "
+			      "use --store PATH or --store UUID=...", n, seen);
+		else if (!n)
+			error(EXIT_NO_STORE, "no store found (no block device has a "
+			      "saveoops superblock: %s); use --store PATH", seen);
+		if (n != 1) {
+			store_scan_free(&scan);
+			return EXIT_NO_STORE;
+		}
+		path = scan.path;
 	}
-	if (store_open(st, path, writable ? STORE_WRITE : 0, err, sizeof(err))) {
+	n = store_open(st, path, writable ? STORE_WRITE : 0, err, sizeof(err));
+	store_scan_free(&scan);
+	if (n) {
 		store_close(st);
 		return error(EXIT_NO_STORE, "%s", err);
 	}
@@ -108,7 +127,7 @@ static unsigned int sorted_records(const struct store *st, unsigned int *order)
 	unsigned int i, j, n = 0;
 
 	for (i = 0; i < st->sb.slot_count; i++) {
-		if (st->slots[i].state == SLOT_EMPTY)
+		if (!store_slot_used(&st->slots[i]))
 			continue;
 		for (j = n; j > 0 && st->slots[order[j - 1]].hdr.seq > st->slots[i].hdr.seq; j--)
 			order[j] = order[j - 1];
@@ -143,6 +162,10 @@ static int cmd_list(int argc, char **argv)
 		       s->hdr.release, slot_state(s), s->hdr.log_len, s->hdr.reason);
 	}
 	printf("%u of %u slots used, %u not exported\n", n, st.sb.slot_count, unread);
+	for (i = 0; i < st.sb.slot_count; i++)
+		if (st.slots[i].state == SLOT_UNKNOWN)
+			printf("slot %u: a header that is not a saveoops record (damaged, or "
+			       "another program's data): not written until clear --all\n", i);
 	if (st.missed.count)
 		printf("%" PRIu64 " crash%s not saved, the store was full; the last at %s, "
 		       "Linux %s: %s\n", st.missed.count, st.missed.count == 1 ? "" : "es",
@@ -433,9 +456,10 @@ static int cmd_format(int argc, char **argv)
 	};
 	unsigned int slots = STORE_DEFAULT_SLOTS;
 	const char *path = store_arg;
+	char err[256], id[UUID_STR_LEN];
+	struct store st = { .fd = -1 };
 	uint64_t size = 0;
 	bool force = false;
-	char err[256];
 	int c, fd, ret;
 	uint64_t n;
 
@@ -467,8 +491,13 @@ static int cmd_format(int argc, char **argv)
 	if (!ret && store_format(fd, size, slots, err, sizeof(err)))
 		ret = error(EXIT_ERROR, "%s: %s", path, err);
 	close(fd);
-	if (!ret)
-		printf("%s: saveoops store with %u slots\n", path, slots);
+	if (!ret && !store_open(&st, path, 0, err, sizeof(err))) {
+		uuid_str(st.sb.uuid, id);
+		printf("%s: saveoops store with %u slots, UUID %s\n", path, slots, id);
+	} else if (!ret) {
+		ret = error(EXIT_ERROR, "%s: formatted, but cannot read it back: %s", path, err);
+	}
+	store_close(&st);
 	return ret;
 }
 

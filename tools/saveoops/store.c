@@ -139,16 +139,32 @@ static void terminate_strings(struct store_record *hdr)
 	hdr->reason[sizeof(hdr->reason) - 1] = '\0';
 }
 
+static bool all_zero(const void *p, size_t len)
+{
+	const unsigned char *c = p;
+
+	while (len--)
+		if (*c++)
+			return false;
+	return true;
+}
+
 static void scan_slot(struct store *st, unsigned int i, bool check_log)
 {
 	struct store_slot *s = &st->slots[i];
 	struct strbuf log;
 	char err[128];
 
-	s->state = SLOT_EMPTY;
-	if (read_full(st->fd, slot_offset(st, i), &s->hdr, sizeof(s->hdr)) ||
-	    !header_valid(&s->hdr, store_log_space(st)))
+	s->state = SLOT_UNKNOWN;
+	if (read_full(st->fd, slot_offset(st, i), &s->hdr, sizeof(s->hdr)))
 		return;
+	if (!header_valid(&s->hdr, store_log_space(st))) {
+		/* Only zeros are free: anything else may be someone's data. */
+		if (all_zero(&s->hdr, sizeof(s->hdr)))
+			s->state = SLOT_EMPTY;
+		return;
+	}
+	s->state = SLOT_EMPTY;
 	terminate_strings(&s->hdr);
 	if (s->hdr.seq > st->max_seq)
 		st->max_seq = s->hdr.seq;
@@ -268,7 +284,7 @@ int store_find_seq(const struct store *st, uint64_t seq)
 	unsigned int i;
 
 	for (i = 0; i < st->sb.slot_count; i++)
-		if (st->slots[i].state != SLOT_EMPTY && st->slots[i].hdr.seq == seq)
+		if (store_slot_used(&st->slots[i]) && st->slots[i].hdr.seq == seq)
 			return (int)i;
 	return -1;
 }
@@ -279,7 +295,7 @@ int store_newest(const struct store *st)
 	int best = -1;
 
 	for (i = 0; i < st->sb.slot_count; i++) {
-		if (st->slots[i].state == SLOT_EMPTY)
+		if (!store_slot_used(&st->slots[i]))
 			continue;
 		if (best < 0 || st->slots[i].hdr.seq > st->slots[best].hdr.seq)
 			best = (int)i;
@@ -289,7 +305,7 @@ int store_newest(const struct store *st)
 
 bool store_slot_reusable(const struct store_slot *s)
 {
-	return s->state == SLOT_EMPTY || (s->hdr.flags & REC_EXPORTED);
+	return s->state == SLOT_EMPTY || (store_slot_used(s) && (s->hdr.flags & REC_EXPORTED));
 }
 
 /**
@@ -349,12 +365,20 @@ int store_write(struct store *st, struct store_record *hdr, const char *log, siz
 		char *err, size_t errlen)
 {
 	uint64_t space = store_log_space(st);
-	struct store_record blank = { 0 };
+	struct store_record stone = { 0 };
 	int slot = store_pick_slot(st);
+	unsigned int i, unknown = 0;
 
 	if (slot < 0) {
-		set_err(err, errlen, "store full: %u records not exported yet",
-			st->sb.slot_count);
+		for (i = 0; i < st->sb.slot_count; i++)
+			unknown += st->slots[i].state == SLOT_UNKNOWN;
+		if (unknown)
+			set_err(err, errlen, "store full: %u records not exported yet, "
+				"%u slots whose headers are not saveoops records",
+				st->sb.slot_count - unknown, unknown);
+		else
+			set_err(err, errlen, "store full: %u records not exported yet",
+				st->sb.slot_count);
 		return STORE_FULL;
 	}
 	if (st->max_seq == UINT64_MAX)
@@ -377,8 +401,17 @@ int store_write(struct store *st, struct store_record *hdr, const char *log, siz
 	hdr->seq = st->max_seq + 1;
 	hdr->log_len = (uint32_t)len;
 	hdr->log_crc = crc32_le(0, log, len);
+	/*
+	 * A cleared header with the new seq goes first, not zeros: a write cut
+	 * off leaves an empty slot that still holds the highest seq, so the
+	 * next record does not take this one's number.
+	 */
+	memcpy(stone.magic, STORE_RECORD_MAGIC, 8);
+	stone.version = STORE_VERSION;
+	stone.seq = hdr->seq;
+	stone.flags = REC_CLEARED;
 
-	if (put_header(st, (unsigned int)slot, &blank) ||
+	if (put_header(st, (unsigned int)slot, &stone) ||
 	    write_full(st->fd, slot_offset(st, (unsigned int)slot) + STORE_HEADER, log, len) ||
 	    sync_fd(st->fd) || put_header(st, (unsigned int)slot, hdr))
 		return set_err(err, errlen, "write error: %s", strerror(errno));
@@ -420,13 +453,29 @@ int store_set_flags(struct store *st, unsigned int slot, uint32_t flags, char *e
  * @errlen: size of @err
  *
  * The header keeps its sequence number, so numbering goes on after a clear.
+ * A slot whose header is not a record (SLOT_UNKNOWN) gets a cleared header
+ * and is free again; only "saveoops clear --all" does that.
  *
  * Return: 0 or -1.
  */
 int store_clear(struct store *st, unsigned int slot, char *err, size_t errlen)
 {
 	uint32_t len = st->slots[slot].hdr.log_len;
+	struct store_record stone = { 0 };
 	char *zero;
+
+	/* A header not ours: a tombstone over it, its log left as it is. */
+	if (st->slots[slot].state == SLOT_UNKNOWN) {
+		memcpy(stone.magic, STORE_RECORD_MAGIC, 8);
+		stone.version = STORE_VERSION;
+		stone.seq = st->max_seq;
+		stone.flags = REC_CLEARED;
+		if (put_header(st, slot, &stone))
+			return set_err(err, errlen, "write error: %s", strerror(errno));
+		st->slots[slot].state = SLOT_EMPTY;
+		st->slots[slot].hdr = stone;
+		return 0;
+	}
 
 	if (store_set_flags(st, slot, REC_CLEARED, err, errlen))
 		return -1;
@@ -497,39 +546,218 @@ int store_reset_missed(struct store *st, char *err, size_t errlen)
 	return put_missed(st, &none, err, errlen);
 }
 
+/* @len bytes at @off are @magic; false when they cannot be read. */
+static bool magic_at(int fd, uint64_t off, const void *magic, size_t len)
+{
+	char buf[16];
+
+	return len <= sizeof(buf) && !read_full(fd, off, buf, len) && !memcmp(buf, magic, len);
+}
+
+#define MD_MAGIC	"\xfc\x4e\x2b\xa9"	/* 0xa92b4efc, little endian */
+#define MD_MAGIC_BE	"\xa9\x2b\x4e\xfc"
+#define MD_RESERVED	(64U * 1024)		/* md 0.90: the last 64 KiB block */
+#define ZFS_LABEL	(256U * 1024)
+#define ZFS_UBER_MAGIC	"\x0c\xb1\xba\x00\x00\x00\x00\x00"
+#define ZFS_UBER_MAGIC_BE "\x00\x00\x00\x00\x00\xba\xb1\x0c"
+
+/* Signatures at a fixed offset from the start. */
+static const struct {
+	const char *name;
+	uint64_t off;
+	const char *magic;
+	size_t len;
+} fixed_sigs[] = {
+	{ "an md 1.1 superblock", 0, MD_MAGIC, 4 },
+	{ "an md 1.2 superblock", 4096, MD_MAGIC, 4 },
+	{ "a bcache superblock", 4096 + 24,
+	  "\xc6\x85\x73\xf6\x4e\x1a\x45\xca\x82\x65\xf5\x7f\x48\xba\x6d\x81", 16 },
+	{ "an LVM2 label", 0, "LABELONE", 8 },
+	{ "an LVM2 label", 512, "LABELONE", 8 },
+	{ "an LVM2 label", 1024, "LABELONE", 8 },
+	{ "an LVM2 label", 1536, "LABELONE", 8 },
+	{ "a LUKS header", 0, "LUKS\xba\xbe", 6 },
+	{ "a LUKS2 secondary header", 16384, "SKUL\xba\xbe", 6 },
+	{ "a LUKS2 secondary header", 32768, "SKUL\xba\xbe", 6 },
+	{ "a LUKS2 secondary header", 65536, "SKUL\xba\xbe", 6 },
+	{ "a LUKS2 secondary header", 131072, "SKUL\xba\xbe", 6 },
+	{ "a LUKS2 secondary header", 262144, "SKUL\xba\xbe", 6 },
+	{ "a LUKS2 secondary header", 524288, "SKUL\xba\xbe", 6 },
+	{ "a LUKS2 secondary header", 1048576, "SKUL\xba\xbe", 6 },
+	{ "a LUKS2 secondary header", 2097152, "SKUL\xba\xbe", 6 },
+	{ "a LUKS2 secondary header", 4194304, "SKUL\xba\xbe", 6 },
+	{ "a btrfs superblock", 65536 + 64, "_BHRfS_M", 8 },
+	{ "an ext2/3/4 superblock", 1024 + 56, "\x53\xef", 2 },
+	{ "an XFS superblock", 0, "XFSB", 4 },
+	{ "an F2FS superblock", 1024, "\x10\x20\xf5\xf2", 4 },
+	{ "a swap signature", 4096 - 10, "SWAPSPACE2", 10 },
+	{ "a swap signature", 4096 - 10, "SWAP-SPACE", 10 },
+	{ "an ISO 9660 volume descriptor", 32769, "CD001", 5 },
+	{ "a GPT header", 512, "EFI PART", 8 },
+	{ "a DOS partition table or boot sector", 510, "\x55\xaa", 2 },
+};
+
+/* A ZFS label's uberblock ring (128 KiB of 1 KiB uberblocks at +128 KiB). */
+static bool zfs_label_at(int fd, uint64_t off)
+{
+	unsigned int i;
+
+	for (i = 0; i < 128; i++) {
+		uint64_t ub = off + 128 * 1024 + i * 1024;
+
+		if (magic_at(fd, ub, ZFS_UBER_MAGIC, 8) || magic_at(fd, ub, ZFS_UBER_MAGIC_BE, 8))
+			return true;
+	}
+	return false;
+}
+
+/* Signatures placed from the end: md 0.90 and 1.0, the backup GPT, ZFS. */
+static const char *end_signature(int fd, uint64_t size, uint64_t *at)
+{
+	uint64_t off;
+
+	if (size >= 2 * MD_RESERVED) {
+		off = (size & ~(uint64_t)(MD_RESERVED - 1)) - MD_RESERVED;
+		*at = off;
+		if (magic_at(fd, off, MD_MAGIC, 4) || magic_at(fd, off, MD_MAGIC_BE, 4))
+			return "an md 0.90 superblock";
+	}
+	if (size >= 16 * 512) {
+		off = ((size / 512 - 16) & ~(uint64_t)7) * 512;
+		*at = off;
+		if (magic_at(fd, off, MD_MAGIC, 4) && magic_at(fd, off + 4, "\x01\0\0\0", 4))
+			return "an md 1.0 superblock";
+	}
+	if (size >= 1024) {
+		*at = size - 512;
+		if (magic_at(fd, size - 512, "EFI PART", 8))
+			return "a backup GPT header";
+	}
+	if (size >= 4 * ZFS_LABEL) {
+		off = (size & ~(uint64_t)(ZFS_LABEL - 1)) - 2 * ZFS_LABEL;
+		*at = off;
+		if (zfs_label_at(fd, off) || zfs_label_at(fd, off + ZFS_LABEL))
+			return "a ZFS label";
+	}
+	return NULL;
+}
+
+/**
+ * store_other_signature() - does a device carry another program's metadata
+ * @fd: the device or file, open for reading
+ * @what: set to the signature found and where, e.g. "an md 1.2 superblock
+ *	  at byte 4096"
+ * @size: size of @what
+ *
+ * Looks for what would make writing a store here harm someone else's data:
+ * RAID members (md 0.90/1.0 at the end, 1.1/1.2 at the start), bcache,
+ * LVM2, LUKS, btrfs, ZFS, ext2/3/4, XFS, F2FS, swap, ISO 9660, partition
+ * tables. A saveoops store never has bytes at these offsets that match
+ * (block 0 holds only the superblock and the missed note), bar a log text
+ * holding exactly such bytes at exactly such an offset.
+ *
+ * Return: true if one was found.
+ */
+bool store_other_signature(int fd, char *what, size_t size)
+{
+	uint64_t dev_size = 0, at = 0;
+	const char *name;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(fixed_sigs); i++) {
+		if (magic_at(fd, fixed_sigs[i].off, fixed_sigs[i].magic, fixed_sigs[i].len)) {
+			snprintf(what, size, "%s at byte %" PRIu64, fixed_sigs[i].name,
+				 fixed_sigs[i].off);
+			return true;
+		}
+	}
+	if (zfs_label_at(fd, 0) || zfs_label_at(fd, ZFS_LABEL)) {
+		snprintf(what, size, "a ZFS label at the start");
+		return true;
+	}
+	if (device_size(fd, &dev_size) || !dev_size)
+		return false;
+	name = end_signature(fd, dev_size, &at);
+	if (name)
+		snprintf(what, size, "%s at byte %" PRIu64, name, at);
+	return name;
+}
+
+void store_scan_init(struct store_scan *scan)
+{
+	memset(scan, 0, sizeof(*scan));
+	sb_init(&scan->seen);
+	sb_init(&scan->skipped);
+}
+
+void store_scan_free(struct store_scan *scan)
+{
+	sb_free(&scan->seen);
+	sb_free(&scan->skipped);
+}
+
+/* What a device holds, for the list of devices seen; true for a match. */
+static bool look_at(const char *name, const uint8_t *uuid, struct store_scan *scan)
+{
+	char dev[300], other[160], id[UUID_STR_LEN];
+	struct store_super sb;
+	bool match = false;
+	int fd;
+
+	snprintf(dev, sizeof(dev), "/dev/%s", name);
+	sb_addf(&scan->seen, "%s%s ", scan->seen.len ? ", " : "", name);
+	fd = open(dev, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		sb_addf(&scan->seen, "(cannot open: %s)", strerror(errno));
+		return false;
+	}
+	if (read_full(fd, 0, &sb, sizeof(sb)) || !super_valid(&sb)) {
+		sb_addf(&scan->seen, "(no store)");
+		goto out;
+	}
+	uuid_str(sb.uuid, id);
+	sb_addf(&scan->seen, "(store %s)", id);
+	if (uuid && memcmp(uuid, sb.uuid, 16))
+		goto out;
+	if (store_other_signature(fd, other, sizeof(other))) {
+		sb_addf(&scan->skipped, "%s holds a saveoops store but also %s: skipped, "
+			"it may belong to something else\n", dev, other);
+		goto out;
+	}
+	match = true;
+out:
+	close(fd);
+	return match;
+}
+
 /**
  * store_locate() - find a store by its superblock among the block devices
- * @path: where to put "/dev/NAME" of the first one found
- * @size: size of @path
+ * @uuid: the store's UUID, or NULL for any store
+ * @scan: what was found, set up by store_scan_init() (and emptied here)
  *
- * Whole disks and partitions are both tried, in /sys/class/block order.
+ * Whole disks and partitions are both tried, in /sys/class/block order. A
+ * device with another signature as well as a store (store_other_signature())
+ * is skipped and named in @scan->skipped.
  *
- * Return: the number of stores seen (the first is in @path), 0 if none.
+ * Return: the number of stores that match; the first is @scan->path.
  */
-int store_locate(char *path, size_t size)
+int store_locate(const uint8_t *uuid, struct store_scan *scan)
 {
 	DIR *dir = opendir("/sys/class/block");
 	struct dirent *de;
-	int found = 0;
 
+	store_scan_free(scan);
+	store_scan_init(scan);
 	if (!dir)
 		return 0;
 	while ((de = readdir(dir))) {
-		char dev[300];
-		int fd;
-
-		if (de->d_name[0] == '.')
+		if (de->d_name[0] == '.' || !look_at(de->d_name, uuid, scan))
 			continue;
-		snprintf(dev, sizeof(dev), "/dev/%s", de->d_name);
-		fd = open(dev, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		if (store_probe(fd) && !found++)
-			snprintf(path, size, "%s", dev);
-		close(fd);
+		if (!scan->found++)
+			snprintf(scan->path, sizeof(scan->path), "/dev/%s", de->d_name);
 	}
 	closedir(dir);
-	return found;
+	return scan->found;
 }
 
 static void fill_uuid(uint8_t *uuid)

@@ -102,6 +102,11 @@ enum slot_state {
 	SLOT_EMPTY,		/* never written, cleared, or a capture cut off */
 	SLOT_RECORD,		/* a record with a good checksum */
 	SLOT_DAMAGED,		/* a good header whose log fails its checksum */
+	/*
+	 * A header that is neither ours nor all zeros: a damaged one, or
+	 * another program's data. Never written, only reported.
+	 */
+	SLOT_UNKNOWN,
 };
 
 /* How store_open() opens a store */
@@ -114,8 +119,14 @@ enum slot_state {
 
 struct store_slot {
 	enum slot_state state;
-	struct store_record hdr;	/* valid unless SLOT_EMPTY */
+	struct store_record hdr;	/* valid for SLOT_RECORD and SLOT_DAMAGED */
 };
+
+/* The slot holds a record (good or damaged), with a valid header. */
+static inline bool store_slot_used(const struct store_slot *s)
+{
+	return s->state == SLOT_RECORD || s->state == SLOT_DAMAGED;
+}
 
 struct store {
 	int fd;
@@ -149,7 +160,20 @@ int store_clear(struct store *st, unsigned int slot, char *err, size_t errlen);
 int store_note_missed(struct store *st, const struct store_record *hdr, char *err,
 		      size_t errlen);
 int store_reset_missed(struct store *st, char *err, size_t errlen);
-int store_locate(char *path, size_t size);
+
+bool store_other_signature(int fd, char *what, size_t size);
+
+/* What store_locate() found among the block devices. */
+struct store_scan {
+	char path[264];		/* the first store that matched: /dev/NAME */
+	int found;		/* stores that matched */
+	struct strbuf seen;	/* "NAME (what it holds), ..." for every device */
+	struct strbuf skipped;	/* one line per store not used, and why */
+};
+
+void store_scan_init(struct store_scan *scan);
+void store_scan_free(struct store_scan *scan);
+int store_locate(const uint8_t *uuid, struct store_scan *scan);
 int store_format(int fd, uint64_t size, unsigned int slots, char *err, size_t errlen);
 
 #endif /* SAVEOOPS_STORE_H */

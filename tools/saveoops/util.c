@@ -164,3 +164,57 @@ int write_full(int fd, uint64_t off, const void *buf, size_t len)
 	}
 	return 0;
 }
+
+/**
+ * uuid_str() - a UUID as text, 8-4-4-4-12 lower-case hex
+ * @uuid: 16 bytes
+ * @buf: UUID_STR_LEN bytes
+ */
+void uuid_str(const uint8_t *uuid, char *buf)
+{
+	unsigned int i;
+	char *p = buf;
+
+	for (i = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			*p++ = '-';
+		p += sprintf(p, "%02x", uuid[i]);
+	}
+}
+
+/**
+ * uuid_parse() - read a UUID as uuid_str() writes it
+ * @s: the text; upper-case hex is taken too
+ * @uuid: 16 bytes, set on success
+ *
+ * Return: 0, or -1 if @s is not exactly a UUID.
+ */
+int uuid_parse(const char *s, uint8_t *uuid)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < 36; i++) {
+		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+		int v;
+
+		if (dash) {
+			if (s[i] != '-')
+				return -1;
+			continue;
+		}
+		if (s[i] >= '0' && s[i] <= '9')
+			v = s[i] - '0';
+		else if (s[i] >= 'a' && s[i] <= 'f')
+			v = s[i] - 'a' + 10;
+		else if (s[i] >= 'A' && s[i] <= 'F')
+			v = s[i] - 'A' + 10;
+		else
+			return -1;
+		if (n % 2)
+			uuid[n / 2] |= (uint8_t)v;
+		else
+			uuid[n / 2] = (uint8_t)(v << 4);
+		n++;
+	}
+	return s[36] ? -1 : 0;
+}

@@ -29,6 +29,10 @@ int set_err(char *err, size_t errlen, const char *fmt, ...)
 uint32_t crc32_le(uint32_t crc, const void *data, size_t len);
 
 int read_full(int fd, uint64_t off, void *buf, size_t len);
+
+#define UUID_STR_LEN	37	/* 8-4-4-4-12 hex digits and a NUL */
+void uuid_str(const uint8_t *uuid, char *buf);
+int uuid_parse(const char *s, uint8_t *uuid);
 int write_full(int fd, uint64_t off, const void *buf, size_t len);
 
 #endif /* SAVEOOPS_UTIL_H */

@@ -46,7 +46,7 @@ static void list_slots(const struct store *st)
 		bool read_ok, is_record;
 		int ret;
 
-		if (s->state == SLOT_EMPTY)
+		if (!store_slot_used(s))
 			continue;
 		if (strlen(s->hdr.release) >= sizeof(s->hdr.release) ||
 		    strlen(s->hdr.reason) >= sizeof(s->hdr.reason) ||
@@ -65,7 +65,7 @@ static void list_slots(const struct store *st)
 	}
 }
 
-/* Slots store_write() must leave alone: records not exported. */
+/* Slots store_write() must leave alone: records not exported, headers not ours. */
 static void protected_slots(const struct store *st, bool *keep, uint64_t *max_seq)
 {
 	unsigned int i;
@@ -74,8 +74,10 @@ static void protected_slots(const struct store *st, bool *keep, uint64_t *max_se
 	for (i = 0; i < st->sb.slot_count; i++) {
 		const struct store_slot *s = &st->slots[i];
 
-		keep[i] = s->state != SLOT_EMPTY && !(s->hdr.flags & REC_EXPORTED);
-		if (s->state != SLOT_EMPTY && s->hdr.seq > *max_seq)
+		/* A header that is not ours is kept whatever it says. */
+		keep[i] = s->state == SLOT_UNKNOWN ||
+			  (store_slot_used(s) && !(s->hdr.flags & REC_EXPORTED));
+		if (store_slot_used(s) && s->hdr.seq > *max_seq)
 			*max_seq = s->hdr.seq;
 	}
 }

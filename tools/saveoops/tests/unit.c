@@ -1963,12 +1963,14 @@ static void apply_epoch(char *img, unsigned int epoch, size_t only, bool alone)
 	}
 }
 
-enum torn_seen { TORN_ABSENT, TORN_COMPLETE, TORN_OLD, TORN_BAD };
+enum torn_seen { TORN_ABSENT, TORN_COMPLETE, TORN_OLD, TORN_HELD, TORN_BAD };
 
 /*
  * Power lost mid-write of record 3: records 1 and 2 are intact (1 may be
  * gone if it was exported and its slot reused), record 3 is either absent
- * or complete.
+ * or complete. A header sector torn part way (not on disks that write a
+ * sector whole) is neither ours nor zeros: the slot is held back, never
+ * written again without a clear, and no record is listed in it.
  */
 static enum torn_seen torn_check(const char *path, const struct strbuf *logs,
 				 unsigned int slot, bool reused)
@@ -1986,6 +1988,8 @@ static enum torn_seen torn_check(const char *path, const struct strbuf *logs,
 		goto out;
 	if (st.slots[slot].state == SLOT_EMPTY)
 		seen = TORN_ABSENT;
+	else if (st.slots[slot].state == SLOT_UNKNOWN)
+		seen = TORN_HELD;
 	else if (slot_has(&st, slot, 3, &logs[2]))
 		seen = TORN_COMPLETE;
 	else if (reused && slot_has(&st, slot, 1, &logs[0]))
@@ -2002,7 +2006,7 @@ struct torn {
 	uint64_t lo, hi;		/* the bytes the write touches */
 	unsigned int slot;
 	bool reused;
-	unsigned int counts[4];
+	unsigned int counts[5];
 };
 
 /* Put the region the write touches, as built in t->img, in the file; check it. */
@@ -2108,9 +2112,11 @@ static void test_torn(void)
 		torn_replay(&t);
 		CHECK_EQ(t.counts[TORN_BAD], 0);
 		CHECK(t.counts[TORN_ABSENT] > 0 && t.counts[TORN_COMPLETE] > 0);
-		printf("#   %u power cuts: %u absent, %u complete, %u old record kept\n",
-		       t.counts[0] + t.counts[1] + t.counts[2] + t.counts[3],
-		       t.counts[TORN_ABSENT], t.counts[TORN_COMPLETE], t.counts[TORN_OLD]);
+		printf("#   %u power cuts: %u absent, %u complete, %u old record kept, "
+		       "%u torn header held back\n",
+		       t.counts[0] + t.counts[1] + t.counts[2] + t.counts[3] + t.counts[4],
+		       t.counts[TORN_ABSENT], t.counts[TORN_COMPLETE], t.counts[TORN_OLD],
+		       t.counts[TORN_HELD]);
 next:
 		wlog_reset();
 		unlink(ts.path);
@@ -2216,7 +2222,7 @@ static uint32_t hdr_crc(const struct store_record *hdr)
 	return crc32_le(0, &copy, sizeof(copy));
 }
 
-enum hdr_bad { HDR_CRC, HDR_MAGIC, HDR_VERSION, HDR_LOG_LEN };
+enum hdr_bad { HDR_CRC, HDR_MAGIC, HDR_VERSION, HDR_LOG_LEN, HDR_FOREIGN };
 
 static void test_store_bad_header(void)
 {
@@ -2228,12 +2234,13 @@ static void test_store_bad_header(void)
 		{ "a bad record magic", HDR_MAGIC },
 		{ "record version 2", HDR_VERSION },
 		{ "a log longer than its slot", HDR_LOG_LEN },
+		{ "another program's bytes", HDR_FOREIGN },
 	};
 	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(rows); i++) {
+		struct strbuf logs[3], img;
 		struct store_record hdr;
-		struct strbuf logs[3];
 		struct tmpstore t;
 		struct store st;
 
@@ -2256,22 +2263,34 @@ static void test_store_bad_header(void)
 		case HDR_LOG_LEN:
 			hdr.log_len = LOG_SPACE + 1;
 			break;
+		case HDR_FOREIGN:
+			memset(&hdr, 0, sizeof(hdr));
+			memcpy(hdr.pad + 40, "XFSB", 4);
+			break;
 		}
-		if (rows[i].how != HDR_CRC)
+		if (rows[i].how != HDR_CRC && rows[i].how != HDR_FOREIGN)
 			hdr.hdr_crc = hdr_crc(&hdr);
 		patch(t.path, slot_off(2), &hdr, sizeof(hdr));
-		if (store_opened(&st, t.path, false)) {
-			CHECK_EQ(st.slots[2].state, SLOT_EMPTY);
+		if (store_opened(&st, t.path, true)) {
+			CHECK_EQ(st.slots[2].state, SLOT_UNKNOWN);
 			CHECK(slot_has(&st, 0, 1, &logs[0]));
 			CHECK(slot_has(&st, 1, 2, &logs[1]));
-			CHECK_EQ(store_pick_slot(&st), 2);
+			CHECK_EQ(store_pick_slot(&st), -1);
 			CHECK_EQ(store_newest(&st), 1);
+			CHECK_EQ(store_find_seq(&st, 3), -1);
+			CHECK(!store_slot_reusable(&st.slots[2]));
+			CHECK_EQ(put_record(&st, 4, &logs[0], NULL), STORE_FULL);
 			store_close(&st);
+		}
+		if (slurp(t.path, &img)) {
+			CHECK(!memcmp(img.data + slot_off(2), &hdr, sizeof(hdr)));
+			sb_free(&img);
 		}
 next:
 		unlink(t.path);
 		free_logs(logs, 3);
-		tap("a slot header with %s is an empty slot", rows[i].what);
+		tap("a slot header with %s is held back: not a record, never written",
+		    rows[i].what);
 	}
 }
 
@@ -2352,6 +2371,156 @@ static void test_store_flags(void)
 out:
 	free_logs(logs, 2);
 	tap("store_set_flags() persists with a good header checksum, log untouched");
+}
+
+static void test_store_uuid(void)
+{
+	static const char *const bad[] = {
+		"", "0123456789abcdef0123456789abcdef", "01234567-89ab-cdef-0123-456789abcde",
+		"01234567-89ab-cdef-0123-456789abcdef0", "01234567-89ab-cdef-0123_456789abcdef",
+		"0123456g-89ab-cdef-0123-456789abcdef", "01234567-89ab-cdef-0123-456789abcde ",
+	};
+	uint8_t uuid[16], back[16];
+	char text[UUID_STR_LEN];
+	unsigned int i;
+
+	for (i = 0; i < 16; i++)
+		uuid[i] = (uint8_t)(i * 17);
+	uuid_str(uuid, text);
+	CHECK_STR(text, "00112233-4455-6677-8899-aabbccddeeff");
+	CHECK_EQ(uuid_parse(text, back), 0);
+	CHECK(!memcmp(uuid, back, 16));
+	CHECK_EQ(uuid_parse("00112233-4455-6677-8899-AABBCCDDEEFF", back), 0);
+	CHECK(!memcmp(uuid, back, 16));
+	for (i = 0; i < ARRAY_SIZE(bad); i++)
+		if (!CHECK_EQ(uuid_parse(bad[i], back), -1))
+			printf("#   took \"%s\"\n", bad[i]);
+	tap("a store UUID prints as 8-4-4-4-12 hex and parses back; %zu malformed ones refused",
+	    ARRAY_SIZE(bad));
+}
+
+/*
+ * A store that also carries another program's signature is not ours to
+ * write: each signature planted in a store image full of records is named;
+ * the same store without it has none.
+ */
+#define MD090_AT	INT64_MIN
+#define ZFS_L3_AT	(INT64_MIN + 1)
+
+static void test_store_other_signature(void)
+{
+	static const struct {
+		const char *name;
+		int64_t off;		/* from the start; negative: from the end */
+		const char *magic;
+		size_t len;
+	} rows[] = {
+		{ "an md 1.2 superblock at byte 4096", 4096, "\xfc\x4e\x2b\xa9", 4 },
+		{ "an md 0.90 superblock", MD090_AT, "\xfc\x4e\x2b\xa9", 4 },
+		{ "an md 1.0 superblock", -8192, "\xfc\x4e\x2b\xa9\x01\0\0\0", 8 },
+		{ "a bcache superblock at byte 4120", 4120,
+		  "\xc6\x85\x73\xf6\x4e\x1a\x45\xca\x82\x65\xf5\x7f\x48\xba\x6d\x81", 16 },
+		{ "an LVM2 label at byte 512", 512, "LABELONE", 8 },
+		{ "a LUKS2 secondary header at byte 16384", 16384, "SKUL\xba\xbe", 6 },
+		{ "a btrfs superblock at byte 65600", 65600, "_BHRfS_M", 8 },
+		{ "an ext2/3/4 superblock at byte 1080", 1080, "\x53\xef", 2 },
+		{ "a swap signature", 4086, "SWAPSPACE2", 10 },
+		{ "a DOS partition table", 510, "\x55\xaa", 2 },
+		{ "a GPT header at byte 512", 512, "EFI PART", 8 },
+		{ "a backup GPT header", -512, "EFI PART", 8 },
+		{ "a ZFS label at the start", 131072 + 3 * 1024, "\x0c\xb1\xba\0\0\0\0\0", 8 },
+		{ "a ZFS label", ZFS_L3_AT, "\x0c\xb1\xba\0\0\0\0\0", 8 },
+	};
+	struct strbuf logs[16], base;
+	char what[160] = "";
+	struct tmpstore t;
+	unsigned int i;
+	int fd;
+
+	/* 16 slots: 1 MiB and more, room for ZFS's four labels. */
+	if (!store_full(&t, 16, logs) || !slurp(t.path, &base))
+		goto out;
+	fd = open(t.path, O_RDWR | O_CLOEXEC);
+	if (CHECK(fd >= 0)) {
+		CHECK(!store_other_signature(fd, what, sizeof(what)));
+		if (what[0])
+			printf("#   a plain store: %s\n", what);
+		for (i = 0; i < ARRAY_SIZE(rows); i++) {
+			uint64_t off = rows[i].off < 0 ? base.len - (uint64_t)-rows[i].off :
+				       (uint64_t)rows[i].off;
+
+			/* md 0.90: the last 64 KiB-aligned 64 KiB; ZFS L3: the last 256 KiB. */
+			if (rows[i].off == MD090_AT)
+				off = (base.len & ~0xffffULL) - 0x10000;
+			else if (rows[i].off == ZFS_L3_AT)
+				off = (base.len & ~0x3ffffULL) - 0x40000 + 0x20000 + 5 * 1024;
+
+			what[0] = '\0';
+			CHECK(!write_full(fd, off, rows[i].magic, rows[i].len));
+			if (!CHECK(store_other_signature(fd, what, sizeof(what))) ||
+			    !CHECK_HAS(what, rows[i].name))
+				printf("#   planted %s\n", rows[i].name);
+			CHECK(!write_full(fd, off, base.data + off, rows[i].len));
+		}
+		CHECK(!store_other_signature(fd, what, sizeof(what)));
+		close(fd);
+	}
+	sb_free(&base);
+	unlink(t.path);
+out:
+	free_logs(logs, 16);
+	tap("store_other_signature() names %zu signatures planted in a store of records, "
+	    "and none in the store itself", ARRAY_SIZE(rows));
+}
+
+/*
+ * Power lost right after the first step of a write over the record with
+ * the highest seq: the slot is empty, but its tombstone keeps the seq, so
+ * the next record does not take a number already exported.
+ */
+static void test_store_tombstone(void)
+{
+	struct strbuf logs[3], l, base;
+	struct store_record hdr;
+	struct tmpstore t;
+	struct store st;
+	char err[256];
+	size_t i;
+
+	make_log(&l, 9, 4);
+	sb_init(&base);
+	if (!store_full(&t, 3, logs) || !store_opened(&st, t.path, true))
+		goto out;
+	CHECK(!store_set_flags(&st, 2, REC_EXPORTED, err, sizeof(err)));
+	store_close(&st);
+	if (!slurp(t.path, &base) || !store_opened(&st, t.path, true))
+		goto out;
+	wlog_reset();
+	wlog.on = true;
+	CHECK_EQ(put_record(&st, 4, &l, NULL), 2);
+	wlog.on = false;
+	store_close(&st);
+	/* The image before the write, plus what was synced first only. */
+	spit(t.path, base.data, base.len);
+	for (i = 0; i < wlog.n; i++)
+		if (wlog.p[i].epoch == 0)
+			patch(t.path, wlog.p[i].off, wlog.p[i].data, wlog.p[i].len);
+	wlog_reset();
+	if (store_opened(&st, t.path, true)) {
+		CHECK_EQ(st.slots[2].state, SLOT_EMPTY);
+		CHECK_EQ(store_find_seq(&st, 3), -1);
+		CHECK_EQ(st.max_seq, 4);
+		CHECK_EQ(put_record(&st, 5, &l, &hdr), 2);
+		CHECK_EQ(hdr.seq, 5);
+		store_close(&st);
+	}
+	unlink(t.path);
+out:
+	sb_free(&base);
+	free_logs(logs, 3);
+	sb_free(&l);
+	tap("a write cut off after its first sync leaves an empty slot that keeps the new "
+	    "seq: no number is used twice");
 }
 
 /* ---- fuzzing seeds ---- */
@@ -2473,7 +2642,8 @@ int main(int argc, char **argv)
 		test_store_pick, test_store_full, test_store_missed, test_store_reuse,
 		test_store_reuse_order,
 		test_store_clear, test_store_truncate, test_torn, test_store_super,
-		test_store_bad_header, test_store_damaged, test_store_flags,
+		test_store_bad_header, test_store_damaged, test_store_flags, test_store_uuid,
+		test_store_other_signature, test_store_tombstone,
 	};
 	unsigned int i;
 

@@ -1,0 +1,186 @@
+#!/bin/bash
+# The store never harms a disk that is not its own, on the host: which
+# block device the capture picks (by UUID, by signature, never one of two,
+# never one that also carries another program's metadata, such as an
+# md 1.2 RAID member blkid -p recognises), and what saveoops-mkpayload
+# puts on the capture command line.
+# Block devices are loop devices over files in the test directory; without
+# loop devices those parts are skipped.
+. "$(dirname "$0")/../../harness/testlib.sh"
+
+SAVEOOPS=$SAVEOOPS_TOOLS/saveoops
+CAPTURE=$SAVEOOPS_TOOLS/saveoops-capture
+MKPAYLOAD=$SAVEOOPS_TOOLS/saveoops-mkpayload
+loops=()
+
+cleanup()
+{
+	local l
+
+	mountpoint -q "$TEST_DIR/mnt" 2>/dev/null && umount "$TEST_DIR/mnt"
+	for l in "${loops[@]}"; do
+		losetup -d "$l" 2>/dev/null
+	done
+}
+trap cleanup EXIT
+
+# expect_rc DESCRIPTION RC REGEX -- COMMAND...: exit status, and REGEX in
+# stdout or stderr.
+expect_rc()
+{
+	local desc=$1 want=$2 re=$3 rc=0
+
+	shift 4
+	"$@" > "$TEST_DIR/out" 2>&1 || rc=$?
+	if [ $rc -eq "$want" ] && { [ -z "$re" ] || grep -Eq -- "$re" "$TEST_DIR/out"; }; then
+		tap ok "$desc"
+	else
+		tap "not ok" "$desc"
+		diag "  exit $rc (want $want), output:"
+		sed 's/^/#   /' "$TEST_DIR/out"
+	fi
+}
+
+# loop FILE VAR: attach FILE to a free loop device, named in VAR.
+loop()
+{
+	local dev
+
+	dev=$(losetup -f --show "$1") || return 1
+	loops+=("$dev")
+	printf -v "$2" %s "$dev"
+}
+
+# md12 FILE: an md 1.2 superblock (RAID1, 2 devices) 4 KiB into FILE, with
+# its checksum, as mdadm writes it: blkid -p sees a linux_raid_member.
+md12()
+{
+	python3 - "$1" <<'PY'
+import struct, sys
+sb = bytearray(256 + 2 * 2)
+struct.pack_into('<IIII', sb, 0, 0xa92b4efc, 1, 0, 0)
+sb[16:32] = bytes(range(1, 17))
+sb[32:48] = b'saveoops-test:0'.ljust(16, b'\0')
+struct.pack_into('<QIIQIIII', sb, 64, 1700000000, 1, 0, 512, 0, 2, 0, 0)
+struct.pack_into('<QQQQI', sb, 128, 1024, 512, 8, 0, 0)
+sb[168:184] = bytes(range(17, 33))
+struct.pack_into('<QQQII', sb, 192, 1700000000, 1, 2**64 - 1, 0, 2)
+struct.pack_into('<HH', sb, 256, 0, 1)
+s = sum(struct.unpack_from('<I', sb, i)[0] for i in range(0, len(sb), 4))
+struct.pack_into('<I', sb, 216, ((s & 0xffffffff) + (s >> 32)) & 0xffffffff)
+with open(sys.argv[1], 'r+b') as f:
+    f.seek(4096)
+    f.write(sb)
+PY
+}
+
+# fmt FILE: a new store of 2 slots in a 2 MiB FILE (blkid's md probe wants
+# that much); prints its UUID.
+fmt()
+{
+	"$SAVEOOPS" format --slots 2 --size 2M "$1" | sed -n 's/.*, UUID //p'
+}
+
+# Synthetic cores from the unit tests' seed writer.
+out=$SAVEOOPS_CACHE/tools-test/guard
+mkdir -p "$out"
+make -s -C "$SAVEOOPS_TOP/tools/saveoops" OUTPUT="$out/" "$out/unit-test" > /dev/null
+"$out/unit-test" --write-seeds "$TEST_DIR/seeds" > /dev/null
+core=$TEST_DIR/seeds/vmcore/padded-image
+
+# --- saveoops-mkpayload: the store's UUID on the capture command line ---
+a=$TEST_DIR/a.img
+uuid_a=$(fmt "$a")
+[[ $uuid_a =~ ^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$ ]] &&
+	tap ok "format prints the new store's UUID" ||
+	tap "not ok" "format prints the new store's UUID ('$uuid_a')"
+printf kernel > "$TEST_DIR/vmlinuz"
+printf initrd > "$TEST_DIR/capture.cpio"
+# payload_cmdline ARGS...: the cmdline member of a payload built with ARGS.
+payload_cmdline()
+{
+	rm -rf "$TEST_DIR/p" && mkdir -p "$TEST_DIR/p"
+	"$MKPAYLOAD" --kernel "$TEST_DIR/vmlinuz" --capture-initrd "$TEST_DIR/capture.cpio" \
+		--output "$TEST_DIR/p.cpio" "$@" 2> "$TEST_DIR/p.err" || return 1
+	(cd "$TEST_DIR/p" && cpio -id --quiet < ../p.cpio 2> /dev/null)
+	cat "$TEST_DIR/p/kernel/kdump/cmdline" 2> /dev/null
+}
+got=$(payload_cmdline --store "$a" --cmdline "console=ttyS0 panic=1")
+[ "$got" = "console=ttyS0 panic=1 saveoops.store=UUID=$uuid_a" ] &&
+	tap ok "mkpayload --store IMAGE adds saveoops.store=UUID= to --cmdline" ||
+	tap "not ok" "mkpayload --store IMAGE adds saveoops.store=UUID= to --cmdline: '$got'"
+got=$(payload_cmdline --store "$a")
+case "$got" in
+"irqpoll nr_cpus=1 reset_devices panic=10"*" saveoops.store=UUID=$uuid_a")
+	tap ok "without --cmdline: the kernel's default, this boot's console=, the UUID" ;;
+*)
+	tap "not ok" "without --cmdline: the kernel's default, this boot's console=, the UUID: '$got'" ;;
+esac
+got=$(payload_cmdline --store "$a" --cmdline "saveoops.store=/dev/vdb")
+[ "$got" = "saveoops.store=/dev/vdb" ] &&
+	tap ok "a saveoops.store= of the user's own is kept as it is" ||
+	tap "not ok" "a saveoops.store= of the user's own is kept as it is: '$got'"
+got=$(payload_cmdline --store "$TEST_DIR/vmlinuz" --cmdline "panic=1")
+[ "$got" = "panic=1" ] && grep -q 'holds no saveoops store' "$TEST_DIR/p.err" &&
+	tap ok "--store naming no store adds nothing and says so" ||
+	tap "not ok" "--store naming no store adds nothing and says so: '$got'"
+
+# --- the capture's choice among block devices ---
+if ! truncate -s 2M "$TEST_DIR/probe.img" || ! loop "$TEST_DIR/probe.img" probe 2> /dev/null; then
+	echo "# SKIP no loop devices: the block device parts are not run"
+	done_testing
+	exit
+fi
+b=$TEST_DIR/b.img
+uuid_b=$(fmt "$b")
+loop "$a" dev_a
+loop "$b" dev_b
+expect_rc "no UUID and two stores: refused, nothing written" 1 \
+	"saveoops: [0-9]+ stores found, /dev/loop[0-9]+ and more: refusing to guess" -- \
+	"$CAPTURE" --vmcore "$core" --tail 0
+grep -Eq "block devices seen: .*${dev_a#/dev/} \(store $uuid_a\)" "$TEST_DIR/out" &&
+	tap ok "and it lists the devices it saw with their stores" ||
+	tap "not ok" "and it lists the devices it saw with their stores"
+"$SAVEOOPS" --store "$a" list | grep -q '^0 of 2 slots used' &&
+	"$SAVEOOPS" --store "$b" list | grep -q '^0 of 2 slots used' &&
+	tap ok "neither store was written" || tap "not ok" "neither store was written"
+expect_rc "saveoops.store=UUID= of the second store picks it" 0 \
+	"saved record 1 .* to $dev_b slot 0" -- \
+	"$CAPTURE" --vmcore "$core" --store "UUID=$uuid_b" --tail 0
+"$SAVEOOPS" --store "$a" list | grep -q '^0 of 2 slots used' &&
+	"$SAVEOOPS" --store "$b" list | grep -q '^1 of 2 slots used' &&
+	tap ok "the record is in that store only" || tap "not ok" "the record is in that store only"
+expect_rc "the CLI takes --store UUID= too" 0 "^1 of 2 slots used" -- \
+	"$SAVEOOPS" --store "UUID=$uuid_b" list
+expect_rc "upper-case UUIDs are the same UUID" 0 "^1 of 2 slots used" -- \
+	"$SAVEOOPS" --store "UUID=${uuid_b^^}" list
+nouuid=00000000-0000-4000-8000-000000000000
+expect_rc "a UUID no device has: not saved, waited saveoops.wait, devices named" 1 \
+	"no store with UUID $nouuid after 1 s: record not saved" -- \
+	"$CAPTURE" --vmcore "$core" --store "UUID=$nouuid" --wait 1 --tail 0
+grep -Eq "block devices seen: .*${dev_b#/dev/} \(store $uuid_b\)" "$TEST_DIR/out" &&
+	tap ok "and it names the devices it saw" || tap "not ok" "and it names the devices it saw"
+expect_rc "a malformed UUID is a usage error" 3 "bad argument" -- \
+	"$CAPTURE" --vmcore "$core" --store "UUID=1234" --tail 0
+
+# Store a becomes a stale store on an md 1.2 member: skipped, with a line.
+md12 "$dev_a"
+blockdev --flushbufs "$dev_a"
+blkid -p "$dev_a" 2> /dev/null | grep -q 'TYPE="linux_raid_member"' &&
+	tap ok "blkid -p sees the md 1.2 member" || tap "not ok" "blkid -p sees the md 1.2 member"
+expect_rc "a store on an md member is skipped by the signature search" 0 \
+	"$dev_a holds a saveoops store but also an md 1.2 superblock at byte 4096: skipped" -- \
+	"$CAPTURE" --vmcore "$core" --tail 0
+grep -q "saved record 2 .* to $dev_b" "$TEST_DIR/out" &&
+	tap ok "and the record went to the other store" ||
+	tap "not ok" "and the record went to the other store"
+expect_rc "by UUID too: the md member's store is not written" 1 \
+	"no store with UUID $uuid_a" -- \
+	"$CAPTURE" --vmcore "$core" --store "UUID=$uuid_a" --tail 0
+expect_rc "by path too" 1 "$dev_a holds a saveoops store but also an md 1.2 superblock" -- \
+	"$CAPTURE" --vmcore "$core" --store "$dev_a" --tail 0
+"$SAVEOOPS" --store "$a" list 2>/dev/null | grep -q '^0 of 2 slots used' &&
+	tap ok "the md member's store holds no record" ||
+	tap "not ok" "the md member's store holds no record"
+
+done_testing
