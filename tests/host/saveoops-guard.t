@@ -1,9 +1,11 @@
 #!/bin/bash
 # The store never harms a disk that is not its own, on the host: which
 # block device the capture picks (by UUID, by signature, never one of two,
-# never one that also carries another program's metadata, such as an
-# md 1.2 RAID member blkid -p recognises), and what saveoops-mkpayload
-# puts on the capture command line.
+# never one that also carries another program's metadata), what
+# saveoops-mkpayload puts on the capture command line, and what
+# "saveoops format" refuses: a btrfs file system (first 4 KiB zero), an
+# md 1.2 RAID member blkid -p recognises, a stale store on that member, a
+# mounted file system, a device another program holds open exclusively.
 # Block devices are loop devices over files in the test directory; without
 # loop devices those parts are skipped.
 . "$(dirname "$0")/../../harness/testlib.sh"
@@ -183,4 +185,76 @@ expect_rc "by path too" 1 "$dev_a holds a saveoops store but also an md 1.2 supe
 	tap ok "the md member's store holds no record" ||
 	tap "not ok" "the md member's store holds no record"
 
+# --- saveoops format refuses what is not its own ---
+expect_rc "format refuses a stale store on an md 1.2 member" 1 \
+	"holds a saveoops store but also an md 1.2 superblock at byte 4096" -- \
+	"$SAVEOOPS" format --slots 2 "$dev_a"
+m=$TEST_DIR/md.img
+truncate -s 2M "$m"
+md12 "$m"
+expect_rc "format refuses an md 1.2 member (first 4 KiB zero)" 1 \
+	"not a saveoops store: it holds an md 1.2 superblock at byte 4096" -- \
+	"$SAVEOOPS" format --slots 2 "$m"
+if command -v mkfs.btrfs > /dev/null; then
+	bt=$TEST_DIR/btrfs.img
+	truncate -s 128M "$bt"
+	mkfs.btrfs -q "$bt" > /dev/null 2>&1
+	cmp -s <(head -c 4096 "$bt") <(head -c 4096 /dev/zero) &&
+		tap ok "a fresh btrfs image's first 4 KiB are zero" ||
+		tap "not ok" "a fresh btrfs image's first 4 KiB are zero"
+	expect_rc "format refuses a btrfs image" 1 \
+		"not a saveoops store: it holds a btrfs superblock at byte 65600" -- \
+		"$SAVEOOPS" format --slots 2 "$bt"
+	blkid -p "$bt" | grep -q 'TYPE="btrfs"' && tap ok "and leaves it a btrfs image" ||
+		tap "not ok" "and leaves it a btrfs image"
+	expect_rc "format --force formats it" 0 "saveoops store with 2 slots" -- \
+		"$SAVEOOPS" format --force --slots 2 "$bt"
+	blkid -p "$bt" > "$TEST_DIR/blkid.out" 2>&1 && tap "not ok" "no btrfs signature is left" ||
+		tap ok "no btrfs signature is left (blkid -p finds nothing)"
+	expect_rc "and the store is there" 0 "^0 of 2 slots used" -- "$SAVEOOPS" --store "$bt" list
+else
+	echo "# SKIP mkfs.btrfs is not installed (btrfs-progs): no btrfs image"
+fi
+expect_rc "format --force over the md member" 0 "saveoops store with 2 slots" -- \
+	"$SAVEOOPS" format --force --slots 2 "$m"
+blkid -p "$m" > /dev/null 2>&1 && tap "not ok" "wipes the md superblock" ||
+	tap ok "wipes the md superblock (blkid -p finds nothing)"
+# md 1.0 at the end, behind an empty first MiB.
+e=$TEST_DIR/md10.img
+truncate -s 4M "$e"
+printf '\374\116\053\251\001\000\000\000' | dd of="$e" bs=1 seek=$((4 * 1024 * 1024 - 8192)) \
+	conv=notrunc status=none
+expect_rc "format refuses an md 1.0 superblock at the end" 1 \
+	"it holds an md 1.0 superblock at byte 4186112" -- "$SAVEOOPS" format --slots 2 "$e"
+# An ext4 file system, mounted.
+fs=$TEST_DIR/fs.img
+truncate -s 8M "$fs"
+mke2fs -q -t ext4 "$fs"
+loop "$fs" dev_fs
+mkdir -p "$TEST_DIR/mnt"
+if mount "$dev_fs" "$TEST_DIR/mnt" 2> /dev/null; then
+	expect_rc "format refuses a mounted file system" 1 "$dev_fs is mounted; not formatting it" -- \
+		"$SAVEOOPS" format --slots 2 "$dev_fs"
+	expect_rc "even with --force" 1 "is mounted" -- \
+		"$SAVEOOPS" format --force --slots 2 "$dev_fs"
+	umount "$TEST_DIR/mnt"
+else
+	echo "# SKIP cannot mount ext4 here"
+fi
+expect_rc "format refuses an ext4 file system" 1 "it holds an ext2/3/4 superblock at byte 1080" -- \
+	"$SAVEOOPS" format --slots 2 "$dev_fs"
+# A device another program holds with O_EXCL (as md, dm and mount do).
+python3 -c 'import os, sys, time
+fd = os.open(sys.argv[1], os.O_RDONLY | os.O_EXCL)
+open(sys.argv[2], "w").close()
+time.sleep(30)' "$dev_fs" "$TEST_DIR/held" &
+holder=$!
+for _ in $(seq 50); do [ -e "$TEST_DIR/held" ] && break; sleep 0.1; done
+expect_rc "format refuses a device open exclusively elsewhere, even with --force" 1 \
+	"busy \(mounted, or in use by md, dm" -- \
+	"$SAVEOOPS" format --force --slots 2 "$dev_fs"
+kill "$holder" 2> /dev/null
+wait "$holder" 2> /dev/null
+blkid -p "$dev_fs" | grep -q 'TYPE="ext4"' && tap ok "the ext4 file system is intact" ||
+	tap "not ok" "the ext4 file system is intact"
 done_testing

@@ -3,6 +3,7 @@
  * saveoops: list, read, archive and clear the crash records a capture
  * kernel saved, on the running system or on a disk image.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -11,7 +12,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>	/* BLKGETSIZE64 */
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -412,19 +417,98 @@ static int parse_size(const char *s, uint64_t *size)
 	return 0;
 }
 
+#define MIB		(1024U * 1024)
+
+/*
+ * What "blkid -p" (util-linux, as mkfs probes) finds on @path: its TYPE or
+ * PTTYPE in @what. False when it finds nothing or is not installed; the
+ * checks of store_other_signature() do not depend on it.
+ */
+static bool blkid_finds(const char *path, char *what, size_t size)
+{
+	char out[1024] = "", *line, *save;
+	int pipefd[2], status = 0;
+	size_t len = 0;
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe2(pipefd, O_CLOEXEC))
+		return false;
+	pid = fork();
+	if (pid == 0) {
+		dup2(pipefd[1], 1);
+		execlp("blkid", "blkid", "-p", "-o", "export", path, (char *)NULL);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	while (pid > 0 && (n = read(pipefd[0], out + len, sizeof(out) - 1 - len)) > 0)
+		len += (size_t)n;
+	close(pipefd[0]);
+	out[len] = '\0';
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return false;
+	/* 0: found, 8: several ("ambivalent"), 2: nothing, 127: no blkid. */
+	if (WEXITSTATUS(status) != 0 && WEXITSTATUS(status) != 8)
+		return false;
+	snprintf(what, size, "a signature blkid -p recognises");
+	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (!strncmp(line, "TYPE=", 5) || !strncmp(line, "PTTYPE=", 7)) {
+			snprintf(what, size, "%s (blkid -p)", line);
+			break;
+		}
+	}
+	return true;
+}
+
+/* @len bytes at @off are all zero (or beyond the end). */
+static bool zero_range(int fd, uint64_t off, uint64_t len)
+{
+	static char buf[64 * 1024];
+	ssize_t n;
+	size_t i;
+
+	while (len) {
+		n = pread(fd, buf, len < sizeof(buf) ? len : sizeof(buf), (off_t)off);
+		if (n <= 0)
+			return true;
+		for (i = 0; i < (size_t)n; i++)
+			if (buf[i])
+				return false;
+		off += (uint64_t)n;
+		len -= (uint64_t)n;
+	}
+	return true;
+}
+
+static uint64_t fd_size(int fd)
+{
+	struct stat stb;
+	uint64_t size = 0;
+
+	if (fstat(fd, &stb))
+		return 0;
+	if (S_ISBLK(stb.st_mode))
+		return ioctl(fd, BLKGETSIZE64, &size) ? 0 : size;
+	return (uint64_t)stb.st_size;
+}
+
 /* Refuse to format over anything but zeros or a store of exported records. */
 static int check_overwrite(int fd, const char *path)
 {
-	unsigned char block[STORE_BLOCK];
+	uint64_t size = fd_size(fd);
 	unsigned int i, unread = 0;
+	char err[256], what[256];
 	struct store st;
-	char err[256];
-	ssize_t n = pread(fd, block, sizeof(block), 0);
 
-	if (n < 0)
-		return error(EXIT_ERROR, "%s: %s", path, strerror(errno));
-	if (n == 0)
-		return 0;
+	bool other = store_other_signature(fd, what, sizeof(what)) ||
+		     blkid_finds(path, what, sizeof(what));
+
+	if (other && store_probe(fd))
+		return error(EXIT_ERROR, "%s holds a saveoops store but also %s; it may belong "
+			     "to something else; --force erases both", path, what);
+	if (other)
+		return error(EXIT_ERROR, "%s is not empty and not a saveoops store: it holds %s; "
+			     "--force overwrites it", path, what);
 	if (store_probe(fd)) {
 		if (store_open_fd(&st, dup(fd), 0, err, sizeof(err))) {
 			store_close(&st);
@@ -439,11 +523,87 @@ static int check_overwrite(int fd, const char *path)
 				     "--force erases them", path, unread);
 		return 0;
 	}
-	for (i = 0; i < (unsigned int)n; i++)
-		if (block[i])
-			return error(EXIT_ERROR, "%s is not empty and not a saveoops store; "
-				     "--force overwrites it", path);
+	/* What no probe knows may still be data: the first and last MiB are zero. */
+	if (!zero_range(fd, 0, MIB) || (size > MIB && !zero_range(fd, size - MIB, MIB)))
+		return error(EXIT_ERROR, "%s is not empty and not a saveoops store; "
+			     "--force overwrites it", path);
 	return 0;
+}
+
+/*
+ * A block device that is mounted, held by md, dm, bcache or LVM, or open
+ * exclusively elsewhere is refused even with --force: writing it would
+ * corrupt what uses it now.
+ */
+static int check_busy(const char *path, const struct stat *stb)
+{
+	char line[4096], dir[128], mm[32];
+	struct dirent *de;
+	DIR *d;
+	FILE *f;
+	int ret = 0;
+
+	snprintf(mm, sizeof(mm), "%u:%u", major(stb->st_rdev), minor(stb->st_rdev));
+	f = fopen("/proc/self/mountinfo", "re");
+	while (f && !ret && fgets(line, sizeof(line), f)) {
+		char *field = strchr(line, ' ');
+
+		field = field ? strchr(field + 1, ' ') : NULL;
+		if (field && !strncmp(field + 1, mm, strlen(mm)) && field[1 + strlen(mm)] == ' ')
+			ret = error(EXIT_ERROR, "%s is mounted; not formatting it", path);
+	}
+	if (f)
+		fclose(f);
+	if (ret)
+		return ret;
+	snprintf(dir, sizeof(dir), "/sys/dev/block/%s/holders", mm);
+	d = opendir(dir);
+	while (d && !ret && (de = readdir(d)))
+		if (de->d_name[0] != '.')
+			ret = error(EXIT_ERROR, "%s is held by %s (a RAID, device mapper or "
+				    "bcache device uses it); not formatting it", path, de->d_name);
+	if (d)
+		closedir(d);
+	return ret;
+}
+
+/* Zero @len bytes at @off. */
+static int zero_out(int fd, uint64_t off, uint64_t len)
+{
+	static const char zeros[64 * 1024];
+
+	while (len) {
+		size_t n = len < sizeof(zeros) ? (size_t)len : sizeof(zeros);
+
+		if (write_full(fd, off, zeros, n))
+			return -1;
+		off += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/*
+ * Wipe what probes look for before a store goes on: the first 4 MiB and a
+ * block (LUKS2's last secondary header), the last MiB (md 0.90/1.0, ZFS,
+ * the backup GPT) and btrfs' mirror superblocks at 64 MiB and 256 GiB.
+ */
+static int wipe_signatures(int fd, uint64_t size)
+{
+	static const uint64_t btrfs_mirrors[] = { 64ULL * MIB, 256ULL * 1024 * MIB };
+	uint64_t head = size < 4 * MIB + STORE_BLOCK ? size : 4 * MIB + STORE_BLOCK;
+	unsigned int i;
+
+	if (zero_out(fd, 0, head))
+		return -1;
+	if (size > head && zero_out(fd, size - MIB > head ? size - MIB : head,
+				    size - MIB > head ? MIB : size - head))
+		return -1;
+	for (i = 0; i < ARRAY_SIZE(btrfs_mirrors); i++)
+		if (btrfs_mirrors[i] + STORE_BLOCK <= size &&
+		    zero_out(fd, btrfs_mirrors[i], STORE_BLOCK))
+			return -1;
+	return fdatasync(fd);
 }
 
 static int cmd_format(int argc, char **argv)
@@ -455,11 +615,12 @@ static int cmd_format(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned int slots = STORE_DEFAULT_SLOTS;
+	bool force = false, is_blk;
 	const char *path = store_arg;
 	char err[256], id[UUID_STR_LEN];
 	struct store st = { .fd = -1 };
 	uint64_t size = 0;
-	bool force = false;
+	struct stat stb;
 	int c, fd, ret;
 	uint64_t n;
 
@@ -483,11 +644,20 @@ static int cmd_format(int argc, char **argv)
 	else if (argc != optind || !path)
 		return error(EXIT_USAGE, "usage: saveoops format [--slots N] [--size BYTES] "
 			     "[--force] PATH");
-	fd = open(path, O_RDWR | O_CLOEXEC | (size ? O_CREAT : 0), 0600);
+	/* O_EXCL: the kernel refuses a block device mounted or claimed by md/dm. */
+	is_blk = !stat(path, &stb) && S_ISBLK(stb.st_mode);
+	if (is_blk && check_busy(path, &stb))
+		return EXIT_ERROR;
+	fd = open(path, O_RDWR | O_CLOEXEC | (is_blk ? O_EXCL : 0) | (size ? O_CREAT : 0),
+		  0600);
 	if (fd < 0)
 		return error(EXIT_ERROR, "%s: %s%s", path, strerror(errno),
-			     errno == ENOENT ? " (give --size to create a file)" : "");
+			     errno == ENOENT ? " (give --size to create a file)" :
+			     errno == EBUSY ? " (mounted, or in use by md, dm or another "
+			     "exclusive user)" : "");
 	ret = force ? 0 : check_overwrite(fd, path);
+	if (!ret && wipe_signatures(fd, fd_size(fd)))
+		ret = error(EXIT_ERROR, "%s: wiping old signatures: %s", path, strerror(errno));
 	if (!ret && store_format(fd, size, slots, err, sizeof(err)))
 		ret = error(EXIT_ERROR, "%s: %s", path, err);
 	close(fd);
