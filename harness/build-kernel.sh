@@ -87,6 +87,14 @@ main()
 	mkdir -p "$SAVEOOPS_BUILD"
 	exec 9> "$SAVEOOPS_BUILD.lock"
 	flock 9
+	# A variant a few options away from another starts from a copy of that
+	# one's objects: kbuild then compiles again only what the options touch.
+	if [ -n "${SAVEOOPS_BUILD_FROM:-}" ] && [ ! -f "$SAVEOOPS_BUILD/.config" ] &&
+	   [ -f "$SAVEOOPS_BUILD_FROM/.config" ]; then
+		note "starting $SAVEOOPS_BUILD from a copy of $SAVEOOPS_BUILD_FROM"
+		(flock 7 && cp -a "$SAVEOOPS_BUILD_FROM/." "$SAVEOOPS_BUILD/") \
+			7> "$SAVEOOPS_BUILD_FROM.lock"
+	fi
 	version=$(cat "$SAVEOOPS_CACHE/base.version")
 	note "base: $SAVEOOPS_SRC_PKG $version, Linux $(make -s -C "$SAVEOOPS_TREE" kernelversion)"
 	make_config "${frags[@]}"

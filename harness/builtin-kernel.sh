@@ -18,8 +18,12 @@ CONFIG_CRASH_EARLY_BUILTIN_INITRD="$dir/initrd"
 CONFIG_CRASH_EARLY_BUILTIN_CMDLINE="$3"
 EOF2
 
+# The forced-signature variant first; this one starts from its objects.
+"$SAVEOOPS_TOP/harness/sig-kernel.sh" --force > /dev/null
+export SAVEOOPS_BUILD_FROM=$SAVEOOPS_CACHE/build-sigforce
 export SAVEOOPS_BUILD=$SAVEOOPS_CACHE/build-builtin
 "$SAVEOOPS_TOP/harness/build-kernel.sh" "$SAVEOOPS_TOP/config/qemu-x86_64.config" \
-	"$SAVEOOPS_TOP/config/sig.config" "$SAVEOOPS_TOP/config/builtin.config" \
+	"$SAVEOOPS_TOP/config/sig.config" "$SAVEOOPS_CACHE/sigkey/keys.config" \
+	"$SAVEOOPS_TOP/config/sigforce.config" "$SAVEOOPS_TOP/config/builtin.config" \
 	"$dir/paths.config" >&2
 echo "$SAVEOOPS_BUILD/arch/x86/boot/bzImage"

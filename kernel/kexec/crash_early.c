@@ -6,8 +6,8 @@
  *
  * kdump normally arms when userspace runs kexec -p, seconds into boot; a
  * panic before that is lost. Here the kernel loads the crash kernel itself,
- * at the end of start_kernel(), through the same kexec_file code the system
- * call uses. The payload is either built into the kernel image
+ * in kernel_init_freeable() right before the first initcall, through the
+ * same kexec_file code the system call uses. The payload is either built into the kernel image
  * (CONFIG_CRASH_EARLY_BUILTIN) or placed by the boot loader in an
  * uncompressed cpio ahead of the initramfs, as the early microcode loader
  * expects its blobs:
@@ -19,10 +19,13 @@
  * A built-in payload wins over one in the initrd. Without a command line the
  * crash kernel gets a default one and the console= options of this boot.
  *
- * A built-in payload is part of the kernel image and needs no further
- * check. A payload from the initrd is held to the kexec_file_load(2)
- * policy; when that policy requires a signature, which can only be checked
- * once the keyrings are loaded, loading waits for late_initcall_sync.
+ * kexec_file.c applies the policy by origin: a built-in payload is part of
+ * the verified kernel image; a payload from the initrd is a boot buffer,
+ * held to the kexec_file_load(2) policy. When that policy could refuse it
+ * (a signature required by KEXEC_SIG_FORCE or lockdown, an IMA appraisal
+ * rule), it cannot be judged before the keyrings and IMA's policy exist,
+ * and loading waits for late_initcall_sync. The kexec_load_* sysctls given
+ * on the command line apply as well.
  *
  * A later kexec_file_load(2) or kexec_load(2) with KEXEC_ON_CRASH replaces
  * the image, as it replaces any loaded crash kernel. Nothing here may stop
@@ -33,12 +36,13 @@
 
 #include <linux/crash_core.h>
 #include <linux/crash_dump.h>
+#include <linux/delay.h>
+#include <linux/err.h>
 #include <linux/init.h>
 #include <linux/initrd.h>
 #include <linux/kexec.h>
 #include <linux/math64.h>
 #include <linux/sched/clock.h>
-#include <linux/security.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/vmalloc.h>
@@ -59,12 +63,18 @@ static int __init crash_early_setup(char *arg)
 }
 early_param("crash_early_load", crash_early_setup);
 
-/* A payload waiting for the keyrings, see crash_early_load_deferred(). */
-static struct kexec_file_bufs crash_early_deferred __initdata;
+/**
+ * struct crash_early_image - a payload ready to load
+ * @bufs:	its buffers, and their origin
+ * @own_cmdline: the command line came with the payload, not by default
+ */
+struct crash_early_image {
+	struct kexec_file_bufs bufs;
+	bool own_cmdline;
+};
 
-/* For the armed line: where the payload and its command line came from. */
-static bool crash_early_from_builtin __initdata;
-static bool crash_early_own_cmdline __initdata;
+/* A payload waiting for the policy, see crash_early_load_deferred(). */
+static struct crash_early_image crash_early_deferred __initdata;
 
 #ifdef CONFIG_CRASH_EARLY_BUILTIN
 static bool __init crash_early_find_builtin(struct crash_early_payload *p)
@@ -131,39 +141,16 @@ static bool __init crash_early_find_in_initrd(struct crash_early_payload *p,
 	return false;
 }
 
-/*
- * Copy a payload member out of the initrd, which is freed once unpacked,
- * and let the LSMs judge it as they judge a buffer loaded for kexec. A
- * built-in member is part of the kernel image and is only copied.
- */
-static void * __init crash_early_copy(const void *src, size_t len,
-				      enum kernel_load_data_id id,
-				      const char *name, bool builtin)
+/* The initrd is freed once unpacked: the load needs a copy of its own. */
+static void * __init crash_early_copy(const void *src, size_t len)
 {
-	char description[] = "crash_early";
 	void *buf;
-	int ret = 0;
-
-	if (!builtin)
-		ret = security_kernel_load_data(id, true);
-	if (ret)
-		goto out_refused;
 
 	/* vmalloc() reports its own failure. */
 	buf = vmalloc(len);
-	if (!buf)
-		return ERR_PTR(-ENOMEM);
-	memcpy(buf, src, len);
-
-	if (!builtin)
-		ret = security_kernel_post_load_data(buf, len, id, description);
-	if (!ret)
-		return buf;
-	vfree(buf);
-out_refused:
-	pr_err("not armed: the security policy refused %s%s (%d)\n",
-	       CRASH_EARLY_DIR, name, ret);
-	return ERR_PTR(ret);
+	if (buf)
+		memcpy(buf, src, len);
+	return buf;
 }
 
 static int __init crash_early_cmdline(struct kexec_file_bufs *bufs,
@@ -200,25 +187,17 @@ static int __init crash_early_cmdline(struct kexec_file_bufs *bufs,
 
 /* On failure, one line has said why; the caller frees @bufs. */
 static int __init crash_early_fill_bufs(struct kexec_file_bufs *bufs,
-					const struct crash_early_payload *p,
-					bool builtin)
+					const struct crash_early_payload *p)
 {
-	void *buf;
-
-	buf = crash_early_copy(p->kernel, p->kernel_len, LOADING_KEXEC_IMAGE,
-			       "vmlinuz", builtin);
-	if (IS_ERR(buf))
-		return PTR_ERR(buf);
-	bufs->kernel = buf;
+	bufs->kernel = crash_early_copy(p->kernel, p->kernel_len);
+	if (!bufs->kernel)
+		return -ENOMEM;
 	bufs->kernel_len = p->kernel_len;
 
 	if (p->initrd) {
-		buf = crash_early_copy(p->initrd, p->initrd_len,
-				       LOADING_KEXEC_INITRAMFS, "initrd",
-				       builtin);
-		if (IS_ERR(buf))
-			return PTR_ERR(buf);
-		bufs->initrd = buf;
+		bufs->initrd = crash_early_copy(p->initrd, p->initrd_len);
+		if (!bufs->initrd)
+			return -ENOMEM;
 		bufs->initrd_len = p->initrd_len;
 	}
 
@@ -240,6 +219,10 @@ static const char * __init crash_early_reason(int err)
 	case -EPERM:
 	case -EACCES:
 		return "the signature or security policy rejected it";
+	case -EEXIST:
+		return "a crash kernel loaded by userspace is kept";
+	case -EBUSY:
+		return "another kexec load held the lock";
 	case -EINVAL:
 		return "the loader rejected it";
 	default:
@@ -247,28 +230,44 @@ static const char * __init crash_early_reason(int err)
 	}
 }
 
-/* Load @bufs, consuming them, and say how it went. */
-static int __init crash_early_load(struct kexec_file_bufs *bufs,
+/* How often, and how long apart, a load finding the kexec lock taken tries. */
+#define CRASH_EARLY_TRIES	10
+#define CRASH_EARLY_RETRY_MS	20
+
+/* Load @img, consuming its buffers, and say how it went. */
+static int __init crash_early_load(struct crash_early_image *img,
 				   const char *stage, u64 start)
 {
+	struct kexec_file_bufs *bufs = &img->bufs;
 	unsigned long flags = KEXEC_FILE_ON_CRASH;
 	size_t kernel_len = bufs->kernel_len;
 	size_t initrd_len = bufs->initrd_len;
-	int ret;
+	int ret, tries = 0;
 
+	if (!kexec_boot_load_permitted(KEXEC_TYPE_CRASH)) {
+		pr_err("not armed: kexec_load_disabled or kexec_load_limit_panic, set on the command line, forbids it\n");
+		kexec_file_free_bufs(bufs);
+		return -EPERM;
+	}
 	if (!bufs->initrd)
 		flags |= KEXEC_FILE_NO_INITRAMFS;
 
-	ret = kexec_file_load_bufs(bufs, flags);
+	/* A crash hotplug update may hold the lock for a moment. */
+	while ((ret = kexec_file_load_bufs(bufs, flags)) == -EBUSY &&
+	       ++tries < CRASH_EARLY_TRIES)
+		msleep(CRASH_EARLY_RETRY_MS);
 	if (ret) {
-		pr_err("not armed: %s (%d)\n", crash_early_reason(ret), ret);
+		kexec_file_free_bufs(bufs);
+		pr_err("not armed: %s (%pe)\n", crash_early_reason(ret),
+		       ERR_PTR(ret));
 		return ret;
 	}
 	pr_info("armed in %s: %s, vmlinuz %zu KiB, initrd %zu KiB, cmdline %s, in %pR, took %llu us\n",
 		stage,
-		crash_early_from_builtin ? "built-in payload" : "payload from the initrd",
+		bufs->origin == KEXEC_FILE_FROM_KERNEL_IMAGE ?
+			"built-in payload" : "payload from the initrd",
 		kernel_len >> 10, initrd_len >> 10,
-		crash_early_own_cmdline ? "from the payload" : "default", &crashk_res,
+		img->own_cmdline ? "from the payload" : "default", &crashk_res,
 		div_u64(local_clock() - start, NSEC_PER_USEC));
 	return 0;
 }
@@ -276,7 +275,14 @@ static int __init crash_early_load(struct kexec_file_bufs *bufs,
 static int __init crash_early_arm(const struct crash_early_payload *p,
 				  bool builtin, u64 start)
 {
-	struct kexec_file_bufs bufs = { .kernel_fd = -1 };
+	struct crash_early_image img = {
+		.bufs = {
+			.kernel_fd = -1,
+			.origin = builtin ? KEXEC_FILE_FROM_KERNEL_IMAGE :
+					    KEXEC_FILE_FROM_BOOT_BUFFER,
+		},
+		.own_cmdline = p->cmdline,
+	};
 	size_t need = p->kernel_len + p->initrd_len;
 	int ret;
 
@@ -294,35 +300,34 @@ static int __init crash_early_arm(const struct crash_early_payload *p,
 		return ret;
 	}
 
-	ret = crash_early_fill_bufs(&bufs, p, builtin);
+	ret = crash_early_fill_bufs(&img.bufs, p);
 	if (ret) {
-		kexec_file_free_bufs(&bufs);
+		kexec_file_free_bufs(&img.bufs);
 		return ret;
 	}
-	crash_early_from_builtin = builtin;
-	crash_early_own_cmdline = p->cmdline;
 
 	/*
-	 * The keyrings a signature is checked against are loaded by initcalls.
-	 * Until then only an image that needs no signature can be loaded.
+	 * The keyrings a signature is checked against and IMA's policy are
+	 * set up by initcalls. Until then only an image that no policy could
+	 * refuse is loaded; any other waits for them.
 	 */
-	if (!builtin && kexec_file_sig_required()) {
-		pr_info("%svmlinuz must be signed: waiting for the keyrings, until late_initcall_sync\n",
+	if (kexec_file_boot_load_must_wait(img.bufs.origin)) {
+		pr_info("%svmlinuz is subject to a signature or IMA policy: waiting for it, until late_initcall_sync\n",
 			CRASH_EARLY_DIR);
-		crash_early_deferred = bufs;
+		crash_early_deferred = img;
 		return 0;
 	}
-	bufs.trusted = true;
-	return crash_early_load(&bufs, "start_kernel", start);
+	return crash_early_load(&img, "kernel_init", start);
 }
 
 /**
  * crash_early_init - load the crash kernel built in or found in the initrd
  *
- * Called once from start_kernel() when memory management, interrupts and
- * the LSMs are up and no initcall has run. Never fails the boot.
+ * Called once from kernel_init_freeable(), right before the first initcall:
+ * memory management, workqueues and the LSMs are up, only the boot CPU is.
+ * Never fails the boot.
  *
- * Context: start_kernel(), single CPU, interrupts enabled.
+ * Context: pid 1, process context, before do_pre_smp_initcalls().
  */
 void __init crash_early_init(void)
 {
@@ -338,18 +343,20 @@ void __init crash_early_init(void)
 	}
 	builtin = crash_early_find_builtin(&p);
 	if (!crash_early_find_in_initrd(&p, builtin) && !builtin)
-		return;
+		goto out;
 	if (!crashk_res.end) {
 		pr_err("not armed: a crash kernel was found but no crashkernel= memory is reserved\n");
-		return;
+		goto out;
 	}
 	crash_early_arm(&p, builtin, start);
+out:
+	crash_inject_at("armed");
 }
 
-/* The keyrings are loaded at late_initcall; check the signature now. */
+/* The keyrings and IMA's policy are set up by late_initcall: judge it now. */
 static int __init crash_early_load_deferred(void)
 {
-	if (crash_early_deferred.kernel)
+	if (crash_early_deferred.bufs.kernel)
 		crash_early_load(&crash_early_deferred, "late_initcall_sync",
 				 local_clock());
 	return 0;

@@ -40,4 +40,11 @@ int crash_early_find_payload(void *data, size_t len,
 int crash_early_build_cmdline(char *buf, size_t size, const char *src,
 			      size_t len, const char *boot_args, size_t *bad_off);
 
+/* The test-only crash injector, crash_inject.c. */
+#ifdef CONFIG_CRASH_EARLY_INJECT
+void crash_inject_at(const char *stage);
+#else
+static inline void crash_inject_at(const char *stage) { }
+#endif
+
 #endif /* _KERNEL_KEXEC_CRASH_EARLY_H */

@@ -4,10 +4,16 @@
  *
  * crash_inject=STAGE[,TYPE] crashes once the boot reaches STAGE:
  *
- *   armed	in start_kernel(), right after the early crash kernel load
- *   early, core, postcore, arch, subsys, fs, rootfs, device, late
+ *   armed	right after the early crash kernel load, before the initcalls
+ *   early	in an early initcall, before the other CPUs are up
+ *   smp	on CPU 1 as smp_init() brings it online
+ *   core, postcore, arch, subsys, fs, rootfs, device, late
  *		in an initcall of that level
- *   init	in pid 1, just before it executes init
+ *   init	in pid 1, as it executes init
+ *
+ * None needs a hook in init/main.c: "armed" is called by the early loader,
+ * "smp" is a CPU hotplug callback, "init" a binary format handler that pid 1
+ * meets first when it executes init.
  *
  * TYPE is panic (the default), oops (a NULL pointer write), bug (BUG()), or
  * corrupt: change a byte of the loaded crash kernel behind the kexec code's
@@ -18,16 +24,21 @@
 
 #define pr_fmt(fmt) "crash_inject: " fmt
 
+#include <linux/binfmts.h>
+#include <linux/cpuhotplug.h>
 #include <linux/init.h>
 #include <linux/io.h>
 #include <linux/kernel.h>
 /* Not crash_core.h first: it would hide x86's arch_kexec_unprotect_crashkres(). */
 #include <linux/kexec.h>
 #include <linux/panic.h>
+#include <linux/sched/signal.h>
 #include <linux/string.h>
 
+#include "crash_early.h"
+
 static const char * const crash_inject_stages[] = {
-	"armed", "early", "core", "postcore", "arch", "subsys", "fs",
+	"armed", "early", "smp", "core", "postcore", "arch", "subsys", "fs",
 	"rootfs", "device", "late", "init",
 };
 
@@ -148,3 +159,52 @@ CRASH_INJECT_INITCALL(fs);
 CRASH_INJECT_INITCALL(rootfs);
 CRASH_INJECT_INITCALL(device);
 CRASH_INJECT_INITCALL(late);
+
+static bool __init crash_inject_stage_is(const char *stage)
+{
+	return crash_inject_stage && !strcmp(crash_inject_stage, stage);
+}
+
+/* smp_init() runs the online callbacks of each CPU it brings up. */
+static int crash_inject_cpu_online(unsigned int cpu)
+{
+	if (cpu == 1)
+		crash_inject_at("smp");
+	return 0;
+}
+
+static int __init crash_inject_smp(void)
+{
+	int ret;
+
+	if (!crash_inject_stage_is("smp"))
+		return 0;
+	ret = cpuhp_setup_state_nocalls(CPUHP_AP_ONLINE_DYN,
+					"crash_inject:online",
+					crash_inject_cpu_online, NULL);
+	if (ret < 0)
+		pr_err("cannot add a CPU online callback (%pe), not injecting\n",
+		       ERR_PTR(ret));
+	return 0;
+}
+early_initcall(crash_inject_smp);
+
+/* Asked first for every program executed: crash when pid 1 executes init. */
+static int crash_inject_exec(struct linux_binprm *bprm)
+{
+	if (is_global_init(current))
+		crash_inject_at("init");
+	return -ENOEXEC;
+}
+
+static struct linux_binfmt crash_inject_binfmt = {
+	.load_binary	= crash_inject_exec,
+};
+
+static int __init crash_inject_init(void)
+{
+	if (crash_inject_stage_is("init"))
+		insert_binfmt(&crash_inject_binfmt);
+	return 0;
+}
+late_initcall_sync(crash_inject_init);

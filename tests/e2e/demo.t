@@ -15,8 +15,8 @@ fi
 
 # What the demo printed is the log the checks below read.
 TEST_LOG=$out
-log_has "armed in start_kernel, before any initcall" \
-	'crash_early: armed in start_kernel: payload from the initrd'
+log_has "armed in kernel_init, before any initcall" \
+	'crash_early: armed in kernel_init: payload from the initrd'
 log_has "the panic was injected in a core_initcall" 'crash_inject: injecting a panic at stage core$'
 log_has "the capture program saved record 1" 'saveoops: saved record 1 \([0-9]+ bytes\) to /dev/vda'
 log_has "list names the record and its panic" \

@@ -26,7 +26,7 @@ pack_payload "$TEST_DIR/payload.cpio" "$distro" "$(capture_initrd "$TEST_DIR")" 
 boot_guest --payload "$TEST_DIR/payload.cpio" --expect-end capture --timeout 240 \
 	--append "crashkernel=256M crash_inject=device"
 log_has "armed with the distribution kernel" \
-	"crash_early: armed in start_kernel: payload from the initrd, vmlinuz $(($(stat -c %s "$distro") >> 10)) KiB"
+	"crash_early: armed in kernel_init: payload from the initrd, vmlinuz $(($(stat -c %s "$distro") >> 10)) KiB"
 release=$(basename "$distro")
 result_has "the capture kernel is ${release#vmlinuz-}" "^CAPTURE_RELEASE ${release#vmlinuz-}\$"
 done_testing

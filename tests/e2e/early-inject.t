@@ -27,7 +27,7 @@ phase_capture()
 	esac
 	read_vmcore
 	check "the vmcore log has the armed line" \
-		grep -q 'crash_early: armed in start_kernel' /tmp/vmcore-dmesg.txt
+		grep -q 'crash_early: armed in kernel_init' /tmp/vmcore-dmesg.txt
 	check "the vmcore log has the $TYPE injected at $STAGE" \
 		grep -q "crash_inject: injecting a $TYPE at stage $STAGE\$" /tmp/vmcore-dmesg.txt
 	check "the vmcore log has the $TYPE's own line" \
@@ -35,6 +35,31 @@ phase_capture()
 	check "the armed line comes before the crash" sh -c \
 		"grep -e 'crash_early: armed' -e 'crash_inject: injecting' /tmp/vmcore-dmesg.txt |
 		 head -1 | grep -q armed"
+	# Where it crashed, from the call trace rather than the stage's own
+	# words: the log from the injection on.
+	sed -n '/crash_inject: injecting/,$p' /tmp/vmcore-dmesg.txt > /tmp/trace
+	case $STAGE in
+	armed)
+		check "the trace is the early load's, in pid 1, no initcall" sh -c \
+			"grep -q 'crash_early_init' /tmp/trace &&
+			 grep -q 'kernel_init_freeable' /tmp/trace &&
+			 grep -Eq ' PID: 1 ' /tmp/trace &&
+			 ! grep -q do_one_initcall /tmp/trace" ;;
+	smp)
+		check "the trace is CPU 1's online callback, from smp_init" sh -c \
+			"grep -q 'crash_inject_cpu_online' /tmp/trace &&
+			 grep -Eq 'CPU: 1 ' /tmp/trace" ;;
+	init)
+		check "the trace is pid 1 executing init, no initcall" sh -c \
+			"grep -q 'crash_inject_exec' /tmp/trace &&
+			 grep -q 'kernel_execve' /tmp/trace &&
+			 grep -Eq ' PID: 1 ' /tmp/trace &&
+			 ! grep -q do_one_initcall /tmp/trace" ;;
+	*)
+		check "the trace is crash_inject_$STAGE called by do_one_initcall" sh -c \
+			"grep -q 'crash_inject_$STAGE+' /tmp/trace &&
+			 grep -q 'do_one_initcall' /tmp/trace" ;;
+	esac
 }
 GUEST
 capture=$(capture_initrd "$TEST_DIR")
@@ -55,11 +80,24 @@ inject()
 # Capture kernel arguments for the guest, the same as harness/guest/guest.sh.
 CAPTURE_CMDLINE="console=ttyS0 irqpoll nr_cpus=1 reset_devices panic=1 printk.time=1"
 
-for stage in armed early core postcore arch subsys fs rootfs device late init; do
+# System.map says which initcall level each stage's function was put in,
+# independently of the injector's own words: the level's section suffix.
+declare -A level=([early]=early [core]=1 [postcore]=2 [arch]=3 [subsys]=4
+	[fs]=5 [rootfs]=rootfs [device]=6 [late]=7)
+for stage in "${!level[@]}"; do
+	if grep -Eq "__initcall__kmod_crash_inject__[0-9_]+crash_inject_$stage${level[$stage]}\$" \
+		"$SAVEOOPS_BUILD/System.map"; then
+		tap ok "System.map: crash_inject_$stage is a level ${level[$stage]} initcall"
+	else
+		tap "not ok" "System.map: crash_inject_$stage is a level ${level[$stage]} initcall"
+	fi
+done
+
+for stage in armed early smp core postcore arch subsys fs rootfs device late init; do
 	inject $stage panic
 done
-# Each crash type in each kind of context: start_kernel() (the idle task),
-# an initcall and pid 1 before it runs init.
+# Each crash type in each kind of context: pid 1 right after the early load,
+# an initcall and pid 1 as it executes init.
 for type in oops bug; do
 	inject armed $type
 	inject init $type

@@ -1,10 +1,14 @@
 #!/bin/bash
-# The signature policy of kexec_file_load(2) holds for a payload from the
-# initrd. Without lockdown it arms in start_kernel. Under lockdown the
-# signature can only be checked once the keyrings are loaded: a payload
+# The signature and IMA policy of kexec_file_load(2) holds for a payload
+# from the initrd. Without lockdown it arms in kernel_init. Under lockdown
+# the signature can only be checked once the keyrings are loaded: a payload
 # signed with the trusted key arms at late_initcall_sync, and a crash
 # before that is not captured (the documented window); an unsigned payload
-# or one signed with another key is refused and the boot goes on.
+# or one signed with another key is refused and the boot goes on. Waiting
+# prints no lockdown notice. The same with KEXEC_SIG_FORCE and no lockdown
+# (config/sigforce.config). An IMA boot policy that appraises kexec images
+# (ima_policy=secure_boot) makes it wait and refuse, as kexec -s -p of the
+# same image at /init is refused.
 . "$(dirname "$0")/../../harness/testlib.sh"
 
 guest_script <<'GUEST'
@@ -12,7 +16,16 @@ phase_first()
 {
 	check_eq "kexec_crash_loaded at /init" "${EXPECT_LOADED:-0}" \
 		"$(cat /sys/kernel/kexec_crash_loaded)"
+	if [ -n "${TRY_KEXEC:-}" ]; then
+		if kexec -s -p /boot/bzImage --initrd="$(capture_initrd)" \
+			--command-line="$CAPTURE_CMDLINE" 2>/tmp/kexec.err; then
+			fail "kexec -s -p was allowed"
+		else
+			pass "kexec -s -p is refused too: $(tail -1 /tmp/kexec.err)"
+		fi
+	fi
 	[ -n "${CRASH:-}" ] && crash_now
+	return 0
 }
 
 phase_capture()
@@ -24,6 +37,7 @@ phase_capture()
 GUEST
 
 sig_kernel=$("$SAVEOOPS_TOP/harness/sig-kernel.sh")
+force_kernel=$("$SAVEOOPS_TOP/harness/sig-kernel.sh" --force)
 keys=$SAVEOOPS_CACHE/sigkey
 capture=$(capture_initrd "$TEST_DIR")
 cmdline="console=ttyS0 irqpoll nr_cpus=1 reset_devices panic=1"
@@ -41,14 +55,15 @@ for p in unsigned signed-trusted signed-other; do
 	pack_payload "$TEST_DIR/$p.cpio" "$TEST_DIR/$p" "$capture" "$cmdline"
 done
 
-waiting='crash_early: kernel/kdump/vmlinuz must be signed: waiting for the keyrings, until late_initcall_sync'
-refused='crash_early: not armed: the signature or security policy rejected it \(-[0-9]+\)$'
+waiting='crash_early: kernel/kdump/vmlinuz is subject to a signature or IMA policy: waiting for it, until late_initcall_sync'
+refused='crash_early: not armed: the signature or security policy rejected it \(-[A-Z0-9]+\)$'
+notice='Lockdown: .*: kexec of unsigned images is restricted'
 
 case_begin no-lockdown
 boot_guest --payload "$TEST_DIR/unsigned.cpio" --kernel "$sig_kernel" --expect-end capture \
 	--append "crashkernel=256M crash_inject=early"
-log_has "no-lockdown: an unsigned payload arms in start_kernel" \
-	'crash_early: armed in start_kernel: payload from the initrd'
+log_has "no-lockdown: an unsigned payload arms in kernel_init" \
+	'crash_early: armed in kernel_init: payload from the initrd'
 
 case_begin lockdown-signed
 boot_guest --payload "$TEST_DIR/signed-trusted.cpio" --kernel "$sig_kernel" --expect-end capture \
@@ -56,6 +71,7 @@ boot_guest --payload "$TEST_DIR/signed-trusted.cpio" --kernel "$sig_kernel" --ex
 log_count "lockdown-signed: waits for the keyrings" 1 "$waiting"
 log_has "lockdown-signed: arms once the signature is checked" \
 	'crash_early: armed in late_initcall_sync: payload from the initrd'
+log_lacks "lockdown-signed: waiting printed no lockdown notice" "$notice"
 
 case_begin lockdown-window
 boot_guest --payload "$TEST_DIR/signed-trusted.cpio" --kernel "$sig_kernel" --expect-end none \
@@ -70,4 +86,28 @@ for p in unsigned signed-other; do
 	log_count "lockdown-$p: waits for the keyrings" 1 "$waiting"
 	log_count "lockdown-$p: is refused" 1 "$refused"
 done
+
+# IMA's boot policy is set up at late_initcall; the early load must not
+# slip through before it.
+case_begin ima-secure-boot
+boot_guest --payload "$TEST_DIR/unsigned.cpio" --kernel "$sig_kernel" \
+	--append "crashkernel=256M ima_policy=secure_boot ima_appraise=enforce saveoops.TRY_KEXEC=1"
+log_count "ima-secure-boot: waits for the policy" 1 "$waiting"
+log_count "ima-secure-boot: is refused by it" 1 "$refused"
+log_lacks "ima-secure-boot: nothing armed" 'crash_early: armed'
+
+# KEXEC_SIG_FORCE without lockdown: sig_enforce alone makes it wait.
+case_begin force-signed
+boot_guest --payload "$TEST_DIR/signed-trusted.cpio" --kernel "$force_kernel" --expect-end capture \
+	--append "crashkernel=256M saveoops.EXPECT_LOADED=1 saveoops.CRASH=1"
+log_count "force-signed: waits for the keyrings" 1 "$waiting"
+log_has "force-signed: arms once the signature is checked" \
+	'crash_early: armed in late_initcall_sync: payload from the initrd'
+log_lacks "force-signed: lockdown is off" 'Lockdown: '
+
+case_begin force-unsigned
+boot_guest --payload "$TEST_DIR/unsigned.cpio" --kernel "$force_kernel" \
+	--append "crashkernel=256M"
+log_count "force-unsigned: waits for the keyrings" 1 "$waiting"
+log_count "force-unsigned: is refused" 1 "$refused"
 done_testing
