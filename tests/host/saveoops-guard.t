@@ -5,7 +5,8 @@
 # saveoops-mkpayload puts on the capture command line, and what
 # "saveoops format" refuses: a btrfs file system (first 4 KiB zero), an
 # md 1.2 RAID member blkid -p recognises, a stale store on that member, a
-# mounted file system, a device another program holds open exclusively.
+# mounted file system, a device another program holds open exclusively;
+# export that never overwrites.
 # Block devices are loop devices over files in the test directory; without
 # loop devices those parts are skipped.
 . "$(dirname "$0")/../../harness/testlib.sh"
@@ -127,6 +128,27 @@ got=$(payload_cmdline --store "$TEST_DIR/vmlinuz" --cmdline "panic=1")
 	tap ok "--store naming no store adds nothing and says so" ||
 	tap "not ok" "--store naming no store adds nothing and says so: '$got'"
 
+# --- export, on files ---
+r=$TEST_DIR/r.img
+uuid_r=$("$SAVEOOPS" format --slots 4 --size 1M "$r" | sed -n 's/.*, UUID //p')
+for c in padded-image 6.12-image-wrapped scattered-walk-4k; do
+	"$CAPTURE" --vmcore "$TEST_DIR/seeds/vmcore/$c" --store "$r" --tail 0 > /dev/null
+done
+for n in 1 2 3; do "$SAVEOOPS" --store "$r" show "$n" > "$TEST_DIR/show$n"; done
+expect_rc "export names each directory by seq, time and store UUID" 0 \
+	"/saveoops-1-[0-9]+-$uuid_r\$" -- "$SAVEOOPS" --store "$r" export "$TEST_DIR/ex"
+[ "$(ls "$TEST_DIR/ex" | grep -c -- "-$uuid_r\$")" -eq 3 ] &&
+	[ -z "$(ls -A "$TEST_DIR/ex" | grep -v "^saveoops-")" ] &&
+	tap ok "three directories and no temporary one left" ||
+	tap "not ok" "three directories and no temporary one left: $(ls -A "$TEST_DIR/ex" | tr '\n' ' ')"
+d1=$(echo "$TEST_DIR"/ex/saveoops-1-*)
+echo "edited by hand" >> "$d1/dmesg.txt"
+cp "$d1/dmesg.txt" "$TEST_DIR/edited"
+expect_rc "export --all again overwrites nothing and says so" 0 \
+	"saveoops-1-[0-9]+-$uuid_r exists already: not overwritten" -- \
+	"$SAVEOOPS" --store "$r" export "$TEST_DIR/ex" --all
+cmp -s "$d1/dmesg.txt" "$TEST_DIR/edited" && tap ok "the file edited by hand is as it was" ||
+	tap "not ok" "the file edited by hand is as it was"
 # --- the capture's choice among block devices ---
 if ! truncate -s 2M "$TEST_DIR/probe.img" || ! loop "$TEST_DIR/probe.img" probe 2> /dev/null; then
 	echo "# SKIP no loop devices: the block device parts are not run"

@@ -15,6 +15,7 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>	/* BLKGETSIZE64 */
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -54,7 +55,7 @@ static void usage(FILE *f)
 		"  show [SEQ] [--level] [--caller] [--info]\n"
 		"                            the log of record SEQ (default: the newest),\n"
 		"                            as dmesg prints it\n"
-		"  export DIR [--all]        write DIR/saveoops-SEQ-TIME/{dmesg.txt,info} for\n"
+		"  export DIR [--all]        write DIR/saveoops-SEQ-TIME-UUID/{dmesg.txt,info} for\n"
 		"                            each record not yet exported (--all: every one)\n"
 		"                            and mark them exported: their slots may be reused\n"
 		"  clear SEQ...|--all        remove records and wipe their logs; --all also\n"
@@ -302,31 +303,86 @@ static int sync_dir(const char *dir)
 	return ret ? error(EXIT_ERROR, "%s: %s", dir, strerror(errno)) : 0;
 }
 
+#ifndef RENAME_NOREPLACE
+#define RENAME_NOREPLACE	(1 << 0)	/* <linux/fs.h>; musl's stdio.h lacks it */
+#endif
+
+/* rename() that fails with EEXIST instead of replacing an (empty) directory. */
+static int rename_noreplace(const char *from, const char *to)
+{
+	struct stat stb;
+
+	if (!syscall(SYS_renameat2, AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE))
+		return 0;
+	if (errno == EEXIST)
+		return -1;
+	/* No RENAME_NOREPLACE (an old kernel, a file system): look first. */
+	if (!lstat(to, &stb)) {
+		errno = EEXIST;
+		return -1;
+	}
+	return rename(from, to);
+}
+
+/*
+ * DIR/NAME/{dmesg.txt,info}, all or nothing: written into a new temporary
+ * directory in DIR, made durable, then renamed to NAME, never over
+ * anything. A crash leaves at most a DIR/.saveoops-tmp-* directory behind.
+ * Return: 0, EXIT_ERROR; *@existed is set if NAME was there already.
+ */
+static int write_record_dir(const char *dir, const char *name, const struct store_slot *s,
+			    const struct strbuf *log, bool *existed)
+{
+	char tmp[4096], final[4096];
+	int ret;
+
+	*existed = false;
+	snprintf(final, sizeof(final), "%s/%s", dir, name);
+	snprintf(tmp, sizeof(tmp), "%s/.saveoops-tmp-XXXXXX", dir);
+	if (!mkdtemp(tmp))
+		return error(EXIT_ERROR, "%s: %s", tmp, strerror(errno));
+	ret = write_file(tmp, "dmesg.txt", s, log);
+	if (!ret)
+		ret = write_file(tmp, "info", s, NULL);
+	if (!ret)
+		ret = sync_dir(tmp);
+	if (!ret && rename_noreplace(tmp, final)) {
+		*existed = errno == EEXIST;
+		ret = *existed ? 0 : error(EXIT_ERROR, "%s: %s", final, strerror(errno));
+	}
+	if (ret || *existed) {
+		char file[4200];
+
+		snprintf(file, sizeof(file), "%s/dmesg.txt", tmp);
+		unlink(file);
+		snprintf(file, sizeof(file), "%s/info", tmp);
+		unlink(file);
+		rmdir(tmp);
+		return ret;
+	}
+	/* Only once the new name is on disk may the slot go. */
+	return sync_dir(dir);
+}
+
 static int export_one(struct store *st, unsigned int slot, const char *dir)
 {
 	const struct store_slot *s = &st->slots[slot];
-	char sub[4096], err[256];
+	char name[128], id[UUID_STR_LEN], err[256];
 	struct strbuf log;
+	bool existed;
 	int ret, damaged;
 
-	snprintf(sub, sizeof(sub), "%s/saveoops-%" PRIu64 "-%" PRId64, dir, s->hdr.seq,
-		 s->hdr.crash_time ? s->hdr.crash_time : s->hdr.capture_time);
-	if (mkdir(sub, 0700) && errno != EEXIST)
-		return error(EXIT_ERROR, "%s: %s", sub, strerror(errno));
+	uuid_str(st->sb.uuid, id);
+	snprintf(name, sizeof(name), "saveoops-%" PRIu64 "-%" PRId64 "-%s", s->hdr.seq,
+		 s->hdr.crash_time ? s->hdr.crash_time : s->hdr.capture_time, id);
 	sb_init(&log);
 	damaged = store_read_log(st, slot, &log, err, sizeof(err));
-	ret = write_file(sub, "dmesg.txt", s, &log);
+	ret = write_record_dir(dir, name, s, &log, &existed);
 	sb_free(&log);
-	if (!ret)
-		ret = write_file(sub, "info", s, NULL);
-	/* Only once the files and their names are on disk may the slot go. */
-	if (!ret)
-		ret = sync_dir(sub);
-	if (!ret)
-		ret = sync_dir(dir);
 	if (ret)
 		return ret;
-	printf("%s%s\n", sub, damaged ? " (damaged record: log as read)" : "");
+	printf("%s/%s%s\n", dir, name, existed ? " exists already: not overwritten" :
+	       damaged ? " (damaged record: log as read)" : "");
 	if (st->writable && store_set_flags(st, slot, REC_EXPORTED, err, sizeof(err)))
 		return error(EXIT_ERROR, "record %" PRIu64 " exported but not marked: %s",
 			     s->hdr.seq, err);
