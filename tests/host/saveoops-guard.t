@@ -6,7 +6,8 @@
 # "saveoops format" refuses: a btrfs file system (first 4 KiB zero), an
 # md 1.2 RAID member blkid -p recognises, a stale store on that member, a
 # mounted file system, a device another program holds open exclusively;
-# export that never overwrites.
+# export that never overwrites, the backup superblock, and recover when
+# both superblocks are gone.
 # Block devices are loop devices over files in the test directory; without
 # loop devices those parts are skipped.
 . "$(dirname "$0")/../../harness/testlib.sh"
@@ -128,7 +129,7 @@ got=$(payload_cmdline --store "$TEST_DIR/vmlinuz" --cmdline "panic=1")
 	tap ok "--store naming no store adds nothing and says so" ||
 	tap "not ok" "--store naming no store adds nothing and says so: '$got'"
 
-# --- export, on files ---
+# --- recovery and export, on files ---
 r=$TEST_DIR/r.img
 uuid_r=$("$SAVEOOPS" format --slots 4 --size 1M "$r" | sed -n 's/.*, UUID //p')
 for c in padded-image 6.12-image-wrapped scattered-walk-4k; do
@@ -149,6 +150,31 @@ expect_rc "export --all again overwrites nothing and says so" 0 \
 	"$SAVEOOPS" --store "$r" export "$TEST_DIR/ex" --all
 cmp -s "$d1/dmesg.txt" "$TEST_DIR/edited" && tap ok "the file edited by hand is as it was" ||
 	tap "not ok" "the file edited by hand is as it was"
+# Block 0 wiped: the backup superblock at the end stands in, read-only.
+dd if=/dev/zero of="$r" bs=4096 count=1 conv=notrunc status=none
+expect_rc "block 0 wiped: list reads the backup superblock and says so" 0 \
+	"block 0 is damaged: read with the backup superblock" -- "$SAVEOOPS" --store "$r" list
+grep -q '^3 of 4 slots used' "$TEST_DIR/out" && tap ok "and lists the three records" ||
+	tap "not ok" "and lists the three records"
+expect_rc "clear refuses to write through the backup" 3 "backup superblock at byte" -- \
+	"$SAVEOOPS" --store "$r" clear 1
+expect_rc "the capture does not take it" 1 "block 0 is damaged" -- \
+	"$CAPTURE" --vmcore "$core" --store "$r" --tail 0
+# Both superblocks gone: recover finds the records by their headers.
+size=$(stat -c %s "$r")
+dd if=/dev/zero of="$r" bs=4096 seek=$((size / 4096 - 1)) count=1 conv=notrunc status=none
+expect_rc "both superblocks gone: no store" 3 "no saveoops store" -- "$SAVEOOPS" --store "$r" list
+expect_rc "recover finds the three records" 0 "^3 records found in " -- \
+	"$SAVEOOPS" --store "$r" recover "$TEST_DIR/rec"
+ok=1
+for n in 1 2 3; do
+	cmp -s "$TEST_DIR/show$n" "$TEST_DIR"/rec/saveoops-$n-*-recovered/dmesg.txt || ok=0
+done
+[ $ok -eq 1 ] && tap ok "each recovered log is the record's log" ||
+	tap "not ok" "each recovered log is the record's log"
+expect_rc "recover without --store is a usage error" 2 "usage: saveoops --store PATH recover" -- \
+	env -u SAVEOOPS_STORE "$SAVEOOPS" recover "$TEST_DIR/rec2"
+
 # --- the capture's choice among block devices ---
 if ! truncate -s 2M "$TEST_DIR/probe.img" || ! loop "$TEST_DIR/probe.img" probe 2> /dev/null; then
 	echo "# SKIP no loop devices: the block device parts are not run"

@@ -63,6 +63,9 @@ static void usage(FILE *f)
 		"                            slots whose headers are not records\n"
 		"  format [--slots N] [--size BYTES[K|M|G]] [--force] PATH\n"
 		"                            write an empty store on a device or file\n"
+		"  recover DIR               find records by their headers alone, when the\n"
+		"                            superblocks are gone (needs --store), and write\n"
+		"                            them as export does; the store is not written\n"
 		"\n"
 		"The store is --store PATH (or UUID=ID), else $SAVEOOPS_STORE, else the block\n"
 		"device with a saveoops superblock (two are refused). A disk image file works\n"
@@ -170,8 +173,14 @@ static int cmd_list(int argc, char **argv)
 	printf("%u of %u slots used, %u not exported\n", n, st.sb.slot_count, unread);
 	for (i = 0; i < st.sb.slot_count; i++)
 		if (st.slots[i].state == SLOT_UNKNOWN)
-			printf("slot %u: a header that is not a saveoops record (damaged, or "
-			       "another program's data): not written until clear --all\n", i);
+			printf("slot %u: %s: not written until clear --all\n", i,
+			       memcmp(st.slots[i].hdr.magic, STORE_RECORD_MAGIC, 8) ?
+			       "a header that is not a saveoops record (another program's "
+			       "data?)" : "a damaged record header (bad checksum, version or "
+			       "length)");
+	if (st.from_backup)
+		printf("block 0 is damaged: read with the backup superblock at the end; "
+		       "export the records, then format\n");
 	if (st.missed.count)
 		printf("%" PRIu64 " crash%s not saved, the store was full; the last at %s, "
 		       "Linux %s: %s\n", st.missed.count, st.missed.count == 1 ? "" : "es",
@@ -414,6 +423,85 @@ static int cmd_export(int argc, char **argv)
 	return ret;
 }
 
+static uint64_t fd_size(int fd)
+{
+	struct stat stb;
+	uint64_t size = 0;
+
+	if (fstat(fd, &stb))
+		return 0;
+	if (S_ISBLK(stb.st_mode))
+		return ioctl(fd, BLKGETSIZE64, &size) ? 0 : size;
+	return (uint64_t)stb.st_size;
+}
+
+struct recovery {
+	const char *dir;
+	uint64_t size;
+	unsigned int found, ret;
+};
+
+static int recover_one(int fd, const struct store_found *f, void *arg)
+{
+	struct store_slot s = { .state = f->log_ok ? SLOT_RECORD : SLOT_DAMAGED, .hdr = f->hdr };
+	struct recovery *r = arg;
+	uint64_t len = f->hdr.log_len;
+	struct strbuf log;
+	char name[128];
+	bool existed;
+	char *buf;
+
+	if (len > r->size - f->off - STORE_HEADER)
+		len = r->size - f->off - STORE_HEADER;
+	buf = malloc(len ? len : 1);
+	if (!buf)
+		return error(EXIT_ERROR, "out of memory");
+	sb_init(&log);
+	if (!read_full(fd, f->off + STORE_HEADER, buf, len))
+		sb_add(&log, buf, len);
+	free(buf);
+	snprintf(name, sizeof(name), "saveoops-%" PRIu64 "-%" PRId64 "-recovered", f->hdr.seq,
+		 f->hdr.crash_time ? f->hdr.crash_time : f->hdr.capture_time);
+	r->ret |= write_record_dir(r->dir, name, &s, &log, &existed);
+	sb_free(&log);
+	r->found++;
+	printf("record %" PRIu64 " at byte %" PRIu64 "%s: %s/%s%s\n", f->hdr.seq, f->off,
+	       f->log_ok ? "" : " (damaged: log as read)", r->dir, name,
+	       existed ? " exists already: not overwritten" : "");
+	return 0;
+}
+
+/* Records by their headers alone, for a store whose superblocks are gone. */
+static int cmd_recover(int argc, char **argv)
+{
+	const char *path = store_arg ? store_arg : getenv("SAVEOOPS_STORE");
+	struct recovery r = { .dir = argc == 2 ? argv[1] : NULL };
+	char err[256];
+	int fd, ret;
+
+	if (argc != 2 || !path || !strncmp(path, "UUID=", 5))
+		return error(EXIT_USAGE, "usage: saveoops --store PATH recover DIR");
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return error(EXIT_NO_STORE, "%s: %s", path, strerror(errno));
+	r.size = fd_size(fd);
+	if (store_probe(fd))
+		fprintf(stderr, "saveoops: %s has a good superblock: 'saveoops export' reads "
+			"it the usual way\n", path);
+	if (mkdir(r.dir, 0700) && errno != EEXIST) {
+		close(fd);
+		return error(EXIT_ERROR, "%s: %s", r.dir, strerror(errno));
+	}
+	ret = store_recover_scan(fd, recover_one, &r, err, sizeof(err));
+	close(fd);
+	if (ret < 0)
+		return error(EXIT_ERROR, "%s: %s", path, err);
+	printf("%u record%s found in %s\n", r.found, r.found == 1 ? "" : "s", path);
+	if (r.ret)
+		return EXIT_ERROR;
+	return r.found ? 0 : EXIT_NO_RECORD;
+}
+
 static int cmd_clear(int argc, char **argv)
 {
 	bool all = argc == 2 && !strcmp(argv[1], "--all");
@@ -534,18 +622,6 @@ static bool zero_range(int fd, uint64_t off, uint64_t len)
 		len -= (uint64_t)n;
 	}
 	return true;
-}
-
-static uint64_t fd_size(int fd)
-{
-	struct stat stb;
-	uint64_t size = 0;
-
-	if (fstat(fd, &stb))
-		return 0;
-	if (S_ISBLK(stb.st_mode))
-		return ioctl(fd, BLKGETSIZE64, &size) ? 0 : size;
-	return (uint64_t)stb.st_size;
 }
 
 /* Refuse to format over anything but zeros or a store of exported records. */
@@ -734,7 +810,7 @@ int main(int argc, char **argv)
 		int (*run)(int argc, char **argv);
 	} cmds[] = {
 		{ "list", cmd_list }, { "show", cmd_show }, { "export", cmd_export },
-		{ "clear", cmd_clear }, { "format", cmd_format },
+		{ "clear", cmd_clear }, { "format", cmd_format }, { "recover", cmd_recover },
 	};
 	unsigned int i;
 	int argi = 1;

@@ -40,8 +40,21 @@ static uint32_t header_crc(const struct store_record *hdr)
 
 static bool super_valid(const struct store_super *sb)
 {
-	return !memcmp(sb->magic, STORE_MAGIC, 8) && sb->version == STORE_VERSION &&
+	return !memcmp(sb->magic, STORE_MAGIC, 8) &&
+	       (sb->version == STORE_VERSION || sb->version == STORE_VERSION_1) &&
 	       sb->crc == super_crc(sb);
+}
+
+/* Bytes after the slots: the missed note's block and the backup superblock. */
+static uint64_t tail_size(const struct store_super *sb)
+{
+	return sb->version == STORE_VERSION_1 ? 0 : STORE_TAIL;
+}
+
+/* Where the missed note lives: its own block (v2), block 0's sector 1 (v1). */
+static uint64_t missed_offset(const struct store_super *sb)
+{
+	return sb->version == STORE_VERSION_1 ? STORE_HEADER : sb->size - STORE_TAIL;
 }
 
 /**
@@ -92,7 +105,7 @@ static int check_super(const struct store_super *sb, uint64_t dev_size,
 	if (sb->slot_count == 0 || sb->slot_count > STORE_MAX_SLOTS ||
 	    sb->slot_size < STORE_MIN_SLOT || sb->slot_size % STORE_BLOCK ||
 	    sb->slot_size > STORE_MAX_SLOT ||
-	    sb->size != STORE_BLOCK + sb->slot_count * sb->slot_size)
+	    sb->size != STORE_BLOCK + sb->slot_count * sb->slot_size + tail_size(sb))
 		return set_err(err, errlen, "superblock describes an impossible layout "
 			    "(%u slots of %" PRIu64 " bytes)", sb->slot_count, sb->slot_size);
 	if (dev_size && sb->size > dev_size)
@@ -114,8 +127,8 @@ static void read_missed(struct store *st)
 {
 	struct store_missed *m = &st->missed;
 
-	if (read_full(st->fd, STORE_HEADER, m, sizeof(*m)) ||
-	    memcmp(m->magic, STORE_MISSED_MAGIC, 8) || m->version != STORE_VERSION ||
+	if (read_full(st->fd, missed_offset(&st->sb), m, sizeof(*m)) ||
+	    memcmp(m->magic, STORE_MISSED_MAGIC, 8) || m->version != STORE_RECORD_VERSION ||
 	    m->crc != missed_crc(m)) {
 		memset(m, 0, sizeof(*m));
 		return;
@@ -127,7 +140,7 @@ static void read_missed(struct store *st)
 static bool header_valid(const struct store_record *hdr, uint64_t log_space)
 {
 	return !memcmp(hdr->magic, STORE_RECORD_MAGIC, 8) &&
-	       hdr->version == STORE_VERSION && hdr->hdr_crc == header_crc(hdr) &&
+	       hdr->version == STORE_RECORD_VERSION && hdr->hdr_crc == header_crc(hdr) &&
 	       hdr->log_len <= log_space;
 }
 
@@ -178,12 +191,33 @@ static void scan_slot(struct store *st, unsigned int i, bool check_log)
 	sb_free(&log);
 }
 
+/*
+ * The backup superblock in the last block of the device or file, for a
+ * store that fills it: a store that ends earlier has no backup there.
+ */
+static bool read_backup(struct store *st, uint64_t dev_size)
+{
+	struct store_super sb;
+
+	if (dev_size < STORE_BLOCK + STORE_TAIL ||
+	    read_full(st->fd, dev_size - STORE_BLOCK, &sb, sizeof(sb)) || !super_valid(&sb) ||
+	    sb.version == STORE_VERSION_1 || sb.size != dev_size)
+		return false;
+	st->sb = sb;
+	st->from_backup = true;
+	return true;
+}
+
 /**
  * store_open_fd() - read a store's superblock and every slot header
  * @st: the store to set up; store_close() releases it, even on failure
  * @fd: the device or file; the store owns it from now on
  * @how: STORE_WRITE if @fd is open for writing, STORE_HEADERS to skip
  *	 checking every log
+ *
+ * A damaged superblock in block 0 is replaced by the backup at the end of
+ * the device or file, if the store fills it; only for reading
+ * (@st->from_backup is then set).
  * @err: a one-line reason on failure
  * @errlen: size of @err
  *
@@ -207,6 +241,13 @@ int store_open_fd(struct store *st, int fd, unsigned int how, char *err, size_t 
 		return set_err(err, errlen, "in use by another saveoops (%s)", strerror(errno));
 	if (read_full(fd, 0, &st->sb, sizeof(st->sb)))
 		return set_err(err, errlen, "cannot read the superblock: %s", strerror(errno));
+	if (!super_valid(&st->sb) && read_backup(st, size)) {
+		/* Block 0 may now be someone else's: read, never write. */
+		if (writable)
+			return set_err(err, errlen, "block 0 is damaged; the backup superblock "
+				       "at byte %" PRIu64 " is intact: open the store read-only, "
+				       "or see 'saveoops recover'", size - STORE_BLOCK);
+	}
 	if (check_super(&st->sb, size, err, errlen))
 		return -1;
 	st->slots = calloc(st->sb.slot_count, sizeof(*st->slots));
@@ -397,7 +438,7 @@ int store_write(struct store *st, struct store_record *hdr, const char *log, siz
 		log = cut;
 	}
 	memcpy(hdr->magic, STORE_RECORD_MAGIC, 8);
-	hdr->version = STORE_VERSION;
+	hdr->version = STORE_RECORD_VERSION;
 	hdr->seq = st->max_seq + 1;
 	hdr->log_len = (uint32_t)len;
 	hdr->log_crc = crc32_le(0, log, len);
@@ -407,7 +448,7 @@ int store_write(struct store *st, struct store_record *hdr, const char *log, siz
 	 * next record does not take this one's number.
 	 */
 	memcpy(stone.magic, STORE_RECORD_MAGIC, 8);
-	stone.version = STORE_VERSION;
+	stone.version = STORE_RECORD_VERSION;
 	stone.seq = hdr->seq;
 	stone.flags = REC_CLEARED;
 
@@ -467,7 +508,7 @@ int store_clear(struct store *st, unsigned int slot, char *err, size_t errlen)
 	/* A header not ours: a tombstone over it, its log left as it is. */
 	if (st->slots[slot].state == SLOT_UNKNOWN) {
 		memcpy(stone.magic, STORE_RECORD_MAGIC, 8);
-		stone.version = STORE_VERSION;
+		stone.version = STORE_RECORD_VERSION;
 		stone.seq = st->max_seq;
 		stone.flags = REC_CLEARED;
 		if (put_header(st, slot, &stone))
@@ -496,7 +537,7 @@ static int put_missed(struct store *st, struct store_missed *m, char *err, size_
 	m->crc = 0;
 	if (m->magic[0])
 		m->crc = missed_crc(m);
-	if (write_full(st->fd, STORE_HEADER, m, sizeof(*m)) || sync_fd(st->fd))
+	if (write_full(st->fd, missed_offset(&st->sb), m, sizeof(*m)) || sync_fd(st->fd))
 		return set_err(err, errlen, "write error: %s", strerror(errno));
 	st->missed = *m;
 	return 0;
@@ -520,7 +561,7 @@ int store_note_missed(struct store *st, const struct store_record *hdr, char *er
 	struct store_missed m = st->missed;
 
 	memcpy(m.magic, STORE_MISSED_MAGIC, 8);
-	m.version = STORE_VERSION;
+	m.version = STORE_RECORD_VERSION;
 	if (m.count < UINT64_MAX)
 		m.count++;
 	m.last_crash_time = hdr->crash_time;
@@ -803,8 +844,8 @@ int store_format(int fd, uint64_t size, unsigned int slots, char *err, size_t er
 	if (slots == 0 || slots > STORE_MAX_SLOTS)
 		return set_err(err, errlen, "%u slots: use 1 to %u", slots, STORE_MAX_SLOTS);
 	slot_size = 0;
-	if (size > STORE_BLOCK)
-		slot_size = (size - STORE_BLOCK) / slots / STORE_BLOCK * STORE_BLOCK;
+	if (size > STORE_BLOCK + STORE_TAIL)
+		slot_size = (size - STORE_BLOCK - STORE_TAIL) / slots / STORE_BLOCK * STORE_BLOCK;
 	if (slot_size < STORE_MIN_SLOT)
 		return set_err(err, errlen,
 			    "%" PRIu64 " bytes is too small for %u slots of at least %u KiB",
@@ -815,7 +856,7 @@ int store_format(int fd, uint64_t size, unsigned int slots, char *err, size_t er
 	sb.version = STORE_VERSION;
 	sb.slot_count = slots;
 	sb.slot_size = slot_size;
-	sb.size = STORE_BLOCK + slots * slot_size;
+	sb.size = STORE_BLOCK + slots * slot_size + STORE_TAIL;
 	sb.created = (int64_t)time(NULL);
 	fill_uuid(sb.uuid);
 	sb.crc = super_crc(&sb);
@@ -828,9 +869,62 @@ int store_format(int fd, uint64_t size, unsigned int slots, char *err, size_t er
 	for (i = 0; i < slots; i++)
 		if (write_full(fd, STORE_BLOCK + (uint64_t)i * slot_size, &blank, sizeof(blank)))
 			return set_err(err, errlen, "write error: %s", strerror(errno));
-	/* The superblock last: a format cut short leaves no store at all. */
+	/* No missed note yet; the backup superblock in the last block. */
+	if (write_full(fd, sb.size - STORE_TAIL, block, sizeof(block)))
+		return set_err(err, errlen, "write error: %s", strerror(errno));
 	memcpy(block, &sb, sizeof(sb));
+	if (write_full(fd, sb.size - STORE_BLOCK, block, sizeof(block)))
+		return set_err(err, errlen, "write error: %s", strerror(errno));
+	/* The superblock last: a format cut short leaves no store at all. */
 	if (sync_fd(fd) || write_full(fd, 0, block, sizeof(block)) || sync_fd(fd))
 		return set_err(err, errlen, "write error: %s", strerror(errno));
+	return 0;
+}
+
+/**
+ * store_recover_scan() - find records without a superblock
+ * @fd: the device or file, open for reading
+ * @fn: called for each record header found, in disk order; a non-zero
+ *	return ends the scan with that value
+ * @arg: passed to @fn
+ * @err: the reason on failure
+ * @errlen: size of @err
+ *
+ * Every 4 KiB block is read for a record header with a good checksum (a
+ * slot starts on a block in both layouts); cleared headers are skipped. A
+ * header's log is checked against its checksum as far as the device goes.
+ *
+ * Return: 0, @fn's non-zero return, or -1 with @err set.
+ */
+int store_recover_scan(int fd, store_found_fn fn, void *arg, char *err, size_t errlen)
+{
+	struct store_found f;
+	uint64_t size = 0, off;
+	char *buf;
+	int ret;
+
+	if (device_size(fd, &size))
+		return set_err(err, errlen, "cannot size it: %s", strerror(errno));
+	for (off = 0; off + STORE_HEADER <= size; off += STORE_BLOCK) {
+		memset(&f, 0, sizeof(f));
+		if (read_full(fd, off, &f.hdr, sizeof(f.hdr)) ||
+		    memcmp(f.hdr.magic, STORE_RECORD_MAGIC, 8) ||
+		    f.hdr.version != STORE_RECORD_VERSION || f.hdr.hdr_crc != header_crc(&f.hdr) ||
+		    (f.hdr.flags & REC_CLEARED))
+			continue;
+		terminate_strings(&f.hdr);
+		f.off = off;
+		if (f.hdr.log_len <= size - off - STORE_HEADER) {
+			buf = malloc(f.hdr.log_len ? f.hdr.log_len : 1);
+			if (!buf)
+				return set_err(err, errlen, "out of memory");
+			f.log_ok = !read_full(fd, off + STORE_HEADER, buf, f.hdr.log_len) &&
+				   crc32_le(0, buf, f.hdr.log_len) == f.hdr.log_crc;
+			free(buf);
+		}
+		ret = fn(fd, &f, arg);
+		if (ret)
+			return ret;
+	}
 	return 0;
 }

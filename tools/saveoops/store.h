@@ -3,10 +3,18 @@
  * The saveoops store: crash records on a raw block device, a partition or
  * a file.
  *
- * Layout, all little endian:
+ * Layout (version 2), all little endian:
  *	block 0			superblock (struct store_super), written by format only
  *	slot i			at STORE_BLOCK + i * slot_size: a 512-byte record
  *				header (struct store_record) and the log after it
+ *	block after the slots	the missed note (struct store_missed), alone in
+ *				its block, so that writing it never touches the
+ *				superblock's (a 4 KiB-sector disk rewrites whole
+ *				blocks)
+ *	last block		a copy of the superblock, read when block 0 is
+ *				damaged; written by format only
+ * Version 1 stores (no tail; the missed note in block 0's second sector) are
+ * still read and written; format makes version 2.
  *
  * A slot is written header-last: its header is zeroed and synced, the log
  * written and synced, then the new header written and synced. Power lost at
@@ -17,9 +25,9 @@
  * record already exported (or cleared). An unexported record is never
  * overwritten; when every slot holds one the store is full, the new crash
  * is not written, and the capture side says so on the console and counts
- * it in the missed note: one sector at STORE_HEADER in block 0 (struct
- * store_missed), which "saveoops list" reports until "clear --all" or
- * "format" resets it. The superblock's own sector is never rewritten.
+ * it in the missed note (struct store_missed), which "saveoops list" reports
+ * until "clear --all" or "format" resets it. The superblock is never
+ * rewritten.
  */
 #ifndef SAVEOOPS_STORE_H
 #define SAVEOOPS_STORE_H
@@ -37,7 +45,10 @@
 #define STORE_MAGIC		"SAVEOOPS"
 #define STORE_RECORD_MAGIC	"SAVEOREC"
 #define STORE_MISSED_MAGIC	"SAVEOMIS"
-#define STORE_VERSION		1
+#define STORE_VERSION		2	/* of the layout; format writes this one */
+#define STORE_VERSION_1		1	/* no tail, the note in block 0: still read */
+#define STORE_RECORD_VERSION	1	/* of struct store_record and store_missed */
+#define STORE_TAIL		(2 * STORE_BLOCK)	/* version 2: note, backup superblock */
 #define STORE_BLOCK		4096U
 #define STORE_HEADER		512U
 #define STORE_MIN_SLOT		(64U * 1024)
@@ -50,7 +61,7 @@ struct store_super {
 	uint32_t version;
 	uint32_t slot_count;
 	uint64_t slot_size;		/* bytes, header included, a block multiple */
-	uint64_t size;			/* bytes in use: superblock and slots */
+	uint64_t size;			/* bytes in use: superblock, slots, tail */
 	int64_t created;		/* Unix time of format */
 	uint8_t uuid[16];
 	uint32_t reserved;
@@ -134,7 +145,8 @@ struct store {
 	struct store_super sb;
 	struct store_slot *slots;
 	uint64_t max_seq;		/* highest seq any readable header had */
-	struct store_missed missed;	/* zeroed unless block 0 has a valid one */
+	struct store_missed missed;	/* zeroed unless there is a valid one */
+	bool from_backup;		/* block 0 was damaged: sb is the backup's */
 };
 
 int store_open(struct store *st, const char *path, unsigned int how, char *err,
@@ -175,5 +187,15 @@ void store_scan_init(struct store_scan *scan);
 void store_scan_free(struct store_scan *scan);
 int store_locate(const uint8_t *uuid, struct store_scan *scan);
 int store_format(int fd, uint64_t size, unsigned int slots, char *err, size_t errlen);
+
+/* A record found by store_recover_scan(), without a superblock. */
+struct store_found {
+	uint64_t off;			/* of its header */
+	struct store_record hdr;
+	bool log_ok;			/* the log matches its checksum */
+};
+
+typedef int (*store_found_fn)(int fd, const struct store_found *f, void *arg);
+int store_recover_scan(int fd, store_found_fn fn, void *arg, char *err, size_t errlen);
 
 #endif /* SAVEOOPS_STORE_H */

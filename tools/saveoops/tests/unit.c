@@ -1290,7 +1290,8 @@ static bool store_new(struct tmpstore *t, unsigned int slots)
 	t->slots = slots;
 	if (!CHECK(fd >= 0))
 		return false;
-	if (store_format(fd, STORE_BLOCK + slots * SLOT_BYTES, slots, err, sizeof(err))) {
+	if (store_format(fd, STORE_BLOCK + slots * SLOT_BYTES + STORE_TAIL, slots, err,
+			 sizeof(err))) {
 		printf("#   store_format: %s\n", err);
 		test_ok = false;
 		close(fd);
@@ -1405,9 +1406,9 @@ static void test_store_format(void)
 		unsigned int slots;
 		uint64_t bytes, slot_size;
 	} rows[] = {
-		{ 1, STORE_BLOCK + SLOT_BYTES, SLOT_BYTES },
-		{ 3, STORE_BLOCK + 3 * SLOT_BYTES + 5000, SLOT_BYTES },
-		{ 8, STORE_BLOCK + 8 * 100000, 98304 },
+		{ 1, STORE_BLOCK + SLOT_BYTES + STORE_TAIL, SLOT_BYTES },
+		{ 3, STORE_BLOCK + 3 * SLOT_BYTES + 5000 + STORE_TAIL, SLOT_BYTES },
+		{ 8, STORE_BLOCK + 8 * 100000 + STORE_TAIL, 98304 },
 	};
 	unsigned int i, j;
 
@@ -1424,7 +1425,10 @@ static void test_store_format(void)
 		if (store_opened(&st, path, false)) {
 			CHECK_EQ(st.sb.slot_count, rows[i].slots);
 			CHECK_EQ(st.sb.slot_size, rows[i].slot_size);
-			CHECK_EQ(st.sb.size, STORE_BLOCK + rows[i].slots * rows[i].slot_size);
+			CHECK_EQ(st.sb.size, STORE_BLOCK + rows[i].slots * rows[i].slot_size +
+				 STORE_TAIL);
+			CHECK_EQ(st.sb.version, STORE_VERSION);
+			CHECK(!st.from_backup);
 			CHECK_EQ(store_log_space(&st), rows[i].slot_size - STORE_HEADER);
 			for (j = 0; j < rows[i].slots; j++)
 				CHECK_EQ(st.slots[j].state, SLOT_EMPTY);
@@ -1448,7 +1452,7 @@ static void test_store_format_errors(void)
 	} rows[] = {
 		{ 0, 1 << 20, "0 slots" },
 		{ STORE_MAX_SLOTS + 1, 1ULL << 30, "slots" },
-		{ 2, STORE_BLOCK + 2 * SLOT_BYTES - 1, "too small" },
+		{ 2, STORE_BLOCK + 2 * SLOT_BYTES + STORE_TAIL - 1, "too small" },
 	};
 	unsigned int i;
 
@@ -1616,12 +1620,13 @@ out:
 }
 
 /*
- * A crash a full store cannot take is counted in block 0's missed note,
- * which survives a reopen, touches no record and the superblock's sector,
- * reads as none when torn, and is reset on request.
+ * A crash a full store cannot take is counted in the missed note, in a
+ * block of its own after the slots, which survives a reopen, touches no
+ * record and not block 0, reads as none when torn, and is reset on request.
  */
 static void test_store_missed(void)
 {
+	const uint64_t note = STORE_BLOCK + 2 * SLOT_BYTES;
 	struct strbuf before, after, logs[2];
 	struct store_record hdr = { 0 };
 	struct tmpstore t;
@@ -1650,14 +1655,17 @@ static void test_store_missed(void)
 	}
 	if (slurp(t.path, &after)) {
 		CHECK(after.len == before.len);
-		CHECK(!memcmp(after.data, before.data, STORE_HEADER));
-		CHECK(!memcmp(after.data + 2 * STORE_HEADER, before.data + 2 * STORE_HEADER,
-			      before.len - 2 * STORE_HEADER));
+		/* Only the note's sector, in the block after the slots, changed. */
+		CHECK(!memcmp(after.data, before.data, note));
+		CHECK(memcmp(after.data + note, before.data + note, STORE_HEADER));
+		CHECK(!memcmp(after.data + note + STORE_HEADER,
+			      before.data + note + STORE_HEADER,
+			      before.len - note - STORE_HEADER));
 		sb_free(&after);
 	}
 	/* A torn note: one byte of the count changed, the checksum no longer fits. */
 	fd = open(t.path, O_RDWR | O_CLOEXEC);
-	CHECK(fd >= 0 && pwrite(fd, "\x7f", 1, STORE_HEADER + 16) == 1);
+	CHECK(fd >= 0 && pwrite(fd, "\x7f", 1, (off_t)note + 16) == 1);
 	if (fd >= 0)
 		close(fd);
 	if (store_opened(&st, t.path, true)) {
@@ -1675,7 +1683,8 @@ static void test_store_missed(void)
 	unlink(t.path);
 out:
 	free_logs(logs, 2);
-	tap("a full store counts missed crashes in block 0, apart from records and superblock");
+	tap("a full store counts missed crashes in a block of their own, apart from records "
+	    "and superblock");
 }
 
 static void test_store_reuse(void)
@@ -2147,7 +2156,7 @@ static void test_store_super(void)
 	} rows[] = {
 		{ "a bad superblock checksum", "no valid superblock", SB_CRC, false },
 		{ "a bad magic", "no valid superblock", SB_MAGIC, false },
-		{ "version 2", "no valid superblock", SB_VERSION, false },
+		{ "version 3", "no valid superblock", SB_VERSION, false },
 		{ "no slots", "impossible layout", SB_NO_SLOTS, true },
 		{ "2000 slots", "impossible layout", SB_MANY_SLOTS, true },
 		{ "an unaligned slot size", "impossible layout", SB_UNALIGNED, true },
@@ -2177,7 +2186,7 @@ static void test_store_super(void)
 			sb.magic[0] = 'X';
 			break;
 		case SB_VERSION:
-			sb.version = 2;
+			sb.version = 3;
 			break;
 		case SB_NO_SLOTS:
 			sb.slot_count = 0;
@@ -2200,8 +2209,12 @@ static void test_store_super(void)
 		}
 		if (rows[i].how != SB_CRC)
 			super_fix(&sb);
+		/* The backup too, so that neither copy can stand in. */
 		if (rows[i].how != SB_EMPTY_FILE)
 			CHECK(!write_full(fd, 0, &sb, sizeof(sb)));
+		if (rows[i].how != SB_EMPTY_FILE && rows[i].how != SB_SHORT_FILE)
+			CHECK(!write_full(fd, STORE_BLOCK + 2 * SLOT_BYTES + STORE_BLOCK, &sb,
+					  sizeof(sb)));
 		CHECK_EQ(store_probe(fd), rows[i].probe);
 		CHECK_EQ(store_open(&st, t.path, 0, err, sizeof(err)), -1);
 		CHECK_HAS(err, rows[i].err);
@@ -2523,6 +2536,153 @@ out:
 	    "seq: no number is used twice");
 }
 
+/*
+ * Block 0 wiped: the backup superblock in the last block stands in, for
+ * reading only, and the capture's probe does not take the device.
+ */
+static void test_store_backup(void)
+{
+	static const char zero[STORE_BLOCK];
+	struct strbuf logs[3], l;
+	struct tmpstore t;
+	struct store st;
+	char err[256] = "";
+	unsigned int i;
+	int fd;
+
+	make_log(&l, 9, 3);
+	if (!store_full(&t, 3, logs))
+		goto out;
+	if (store_opened(&st, t.path, false)) {
+		CHECK(!st.from_backup);
+		store_close(&st);
+	}
+	patch(t.path, 0, zero, sizeof(zero));
+	fd = open(t.path, O_RDONLY | O_CLOEXEC);
+	CHECK(fd >= 0 && !store_probe(fd));
+	if (fd >= 0)
+		close(fd);
+	if (store_opened(&st, t.path, false)) {
+		CHECK(st.from_backup);
+		CHECK_EQ(st.sb.slot_count, 3);
+		for (i = 0; i < 3; i++)
+			CHECK(slot_has(&st, i, i + 1, &logs[i]));
+		store_close(&st);
+	}
+	CHECK_EQ(store_open(&st, t.path, STORE_WRITE, err, sizeof(err)), -1);
+	CHECK_HAS(err, "backup superblock");
+	store_close(&st);
+	/* Without the backup either: no store. */
+	patch(t.path, STORE_BLOCK + 3 * SLOT_BYTES + STORE_BLOCK, zero, sizeof(zero));
+	CHECK_EQ(store_open(&st, t.path, 0, err, sizeof(err)), -1);
+	CHECK_HAS(err, "no valid superblock");
+	store_close(&st);
+	unlink(t.path);
+out:
+	free_logs(logs, 3);
+	sb_free(&l);
+	tap("block 0 wiped: the backup superblock reads the records, never for writing");
+}
+
+/* A version 1 store (no tail, the note in block 0) is still read and written. */
+static void test_store_v1(void)
+{
+	struct store_super sb = { 0 };
+	struct store_record hdr = { 0 };
+	struct strbuf l, img;
+	char path[512], err[256];
+	struct store st;
+	int fd = tmp_file(path, sizeof(path));
+
+	make_log(&l, 1, 5);
+	if (!CHECK(fd >= 0))
+		goto out;
+	memcpy(sb.magic, STORE_MAGIC, 8);
+	sb.version = STORE_VERSION_1;
+	sb.slot_count = 2;
+	sb.slot_size = SLOT_BYTES;
+	sb.size = STORE_BLOCK + 2 * SLOT_BYTES;
+	super_fix(&sb);
+	CHECK(!ftruncate(fd, (off_t)sb.size) && !write_full(fd, 0, &sb, sizeof(sb)));
+	close(fd);
+	if (store_opened(&st, path, true)) {
+		CHECK_EQ(st.sb.version, STORE_VERSION_1);
+		CHECK_EQ(put_record(&st, 1, &l, NULL), 0);
+		snprintf(hdr.reason, sizeof(hdr.reason), "missed in v1");
+		CHECK_EQ(store_note_missed(&st, &hdr, err, sizeof(err)), 0);
+		store_close(&st);
+	}
+	if (store_opened(&st, path, false)) {
+		CHECK(slot_has(&st, 0, 1, &l));
+		CHECK_EQ(st.missed.count, 1);
+		store_close(&st);
+	}
+	if (slurp(path, &img)) {
+		CHECK(img.len == sb.size && !memcmp(img.data + STORE_HEADER, "SAVEOMIS", 8));
+		CHECK(!memcmp(img.data, &sb, sizeof(sb)));
+		sb_free(&img);
+	}
+	unlink(path);
+out:
+	sb_free(&l);
+	tap("a version 1 store: records and the missed note in block 0, read and written");
+}
+
+struct found_list {
+	uint64_t seq[8];
+	bool ok[8];
+	unsigned int n;
+};
+
+static int note_found(int fd, const struct store_found *f, void *arg)
+{
+	struct found_list *fl = arg;
+
+	(void)fd;
+	if (fl->n < ARRAY_SIZE(fl->seq)) {
+		fl->seq[fl->n] = f->hdr.seq;
+		fl->ok[fl->n] = f->log_ok;
+	}
+	fl->n++;
+	return 0;
+}
+
+/* Both superblocks gone: the records are found by their headers alone. */
+static void test_store_recover(void)
+{
+	static const char zero[STORE_BLOCK];
+	struct found_list fl = { 0 };
+	struct strbuf logs[4];
+	struct tmpstore t;
+	struct store st;
+	char err[256] = "", c = 'X';
+	int fd;
+
+	if (!store_full(&t, 4, logs) || !store_opened(&st, t.path, true))
+		goto out;
+	CHECK(!store_set_flags(&st, 1, REC_EXPORTED, err, sizeof(err)));
+	CHECK(!store_clear(&st, 2, err, sizeof(err)));
+	store_close(&st);
+	patch(t.path, 0, zero, sizeof(zero));
+	patch(t.path, STORE_BLOCK + 4 * SLOT_BYTES + STORE_BLOCK, zero, sizeof(zero));
+	patch(t.path, slot_off(3) + STORE_HEADER + 5, &c, 1);
+	fd = open(t.path, O_RDONLY | O_CLOEXEC);
+	if (CHECK(fd >= 0)) {
+		CHECK_EQ(store_recover_scan(fd, note_found, &fl, err, sizeof(err)), 0);
+		close(fd);
+	}
+	/* 1 and 2 (exported) whole, 3 cleared and not listed, 4 damaged. */
+	CHECK_EQ(fl.n, 3);
+	CHECK(fl.seq[0] == 1 && fl.ok[0]);
+	CHECK(fl.seq[1] == 2 && fl.ok[1]);
+	CHECK(fl.seq[2] == 4 && !fl.ok[2]);
+	unlink(t.path);
+out:
+	free_logs(logs, 4);
+	tap("store_recover_scan() without superblocks: records found by header, cleared "
+	    "ones skipped, a damaged log flagged");
+}
+
 /* ---- fuzzing seeds ---- */
 
 static bool seed_file(const char *dir, const char *sub, const char *name, const void *data,
@@ -2643,7 +2803,8 @@ int main(int argc, char **argv)
 		test_store_reuse_order,
 		test_store_clear, test_store_truncate, test_torn, test_store_super,
 		test_store_bad_header, test_store_damaged, test_store_flags, test_store_uuid,
-		test_store_other_signature, test_store_tombstone,
+		test_store_other_signature, test_store_tombstone, test_store_backup,
+		test_store_v1, test_store_recover,
 	};
 	unsigned int i;
 
