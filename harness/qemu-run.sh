@@ -10,11 +10,12 @@
 #
 #   qemu-run.sh --kernel BZIMAGE --initrd FILE --log FILE --results FILE
 #               [--append CMDLINE] [--mem SIZE] [--smp N] [--timeout SECS]
+#               [--machine pc|q35]
 #               [--expect-end PHASE] [-- EXTRA-QEMU-ARGS...]
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-kernel=$SAVEOOPS_BZIMAGE initrd= log= results= append= mem=1G smp=2
+kernel=$SAVEOOPS_BZIMAGE initrd= log= results= append= mem=1G smp=2 machine=pc
 timeout_s=180 expect_end=first
 
 while [ $# -gt 0 ]; do
@@ -26,6 +27,7 @@ while [ $# -gt 0 ]; do
 	--append)	append=$2; shift 2 ;;
 	--mem)		mem=$2; shift 2 ;;
 	--smp)		smp=$2; shift 2 ;;
+	--machine)	machine=$2; shift 2 ;;
 	--timeout)	timeout_s=$2; shift 2 ;;
 	--expect-end)	expect_end=$2; shift 2 ;;
 	--)		shift; break ;;
@@ -37,7 +39,7 @@ done
 run_qemu()
 {
 	timeout -k 10 "$timeout_s" qemu-system-x86_64 \
-		-machine pc -accel tcg -m "$mem" -smp "$smp" \
+		-machine "$machine" -accel tcg -m "$mem" -smp "$smp" \
 		-display none -monitor none -no-reboot \
 		-serial "file:$log" -serial "file:$results" \
 		-kernel "$kernel" ${initrd:+-initrd "$initrd"} \

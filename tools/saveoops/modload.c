@@ -60,7 +60,7 @@ static const char *why(int err)
 unsigned int modules_load(void (*say)(const char *fmt, ...))
 {
 	char line[512], path[520];
-	unsigned int loaded = 0, failed = 0;
+	unsigned int loaded = 0, failed = 0, skipped = 0;
 	struct utsname u;
 	FILE *f = fopen("/" MODULES_ORDER, "re");
 	bool optional;
@@ -93,7 +93,9 @@ unsigned int modules_load(void (*say)(const char *fmt, ...))
 		}
 		flags = compressed(path) ? MODULE_INIT_COMPRESSED_FILE : 0;
 		if (syscall(SYS_finit_module, fd, "", flags) && errno != EEXIST) {
-			if (!optional || errno != ENODEV) {
+			if (optional && errno == ENODEV) {
+				skipped++;
+			} else {
 				say("module %s did not load: %s%s", path, strerror(errno),
 				    why(errno));
 				failed++;
@@ -104,6 +106,10 @@ unsigned int modules_load(void (*say)(const char *fmt, ...))
 		close(fd);
 	}
 	fclose(f);
-	say("loaded %u of %u modules", loaded, loaded + failed);
+	if (skipped)
+		say("loaded %u of %u modules (%u optional ones have no use on this machine)",
+		    loaded, loaded + failed + skipped, skipped);
+	else
+		say("loaded %u of %u modules", loaded, loaded + failed);
 	return failed;
 }

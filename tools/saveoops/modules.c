@@ -363,8 +363,8 @@ static void check_vermagic(const struct tree *t, const char *name, const struct 
 	if ((size_t)(sb->data + sb->len - v) > len && !strncmp(v, t->release, len) &&
 	    v[len] == ' ')
 		return;
-	note("warning: %s is built for %.40s, not %s: it will not load", name, v,
-	     t->release);
+	note("warning: %s is built for %.*s, not %s: it may not load", name,
+	     (int)strcspn(v, " "), v, t->release);
 }
 
 /* Put the module file at @path in the set as NAME.ko (or as it is, compressed). */
