@@ -3,6 +3,7 @@
 # ASan and UBSan: the ELF core reader, the printk ring decoder on synthetic
 # cores whose ring layouts only VMCOREINFO describes, and the crash record
 # store, torn writes included. Their TAP lines are numbered into this test's.
+# Then the fuzzers' seeds and cached corpus, replayed without libFuzzer.
 . "$(dirname "$0")/../../harness/testlib.sh"
 
 out=$SAVEOOPS_CACHE/tools-test/unit
@@ -37,5 +38,28 @@ else
 	diag "  make test exited $rc after $count tests; output that is not TAP:"
 	grep -Ev '^(not )?ok [0-9]+ - |^1\.\.[0-9]+$|^#' "$TEST_DIR/unit.out" | head -40 |
 		sed 's/^/#   /'
+fi
+
+# The fuzzers' seeds and the corpus saveoops-fuzz.t keeps in the cache,
+# replayed through the same harnesses without libFuzzer: any compiler, the
+# same checks and sanitizers.
+corpus=$SAVEOOPS_CACHE/tools-test/corpus
+rm -rf "$TEST_DIR/seeds"
+if make -s -C "$SAVEOOPS_TOP/tools/saveoops" replay OUTPUT="$out/" > "$TEST_DIR/replay.out" 2>&1 &&
+   "$out/unit-test" --write-seeds "$TEST_DIR/seeds" >> "$TEST_DIR/replay.out" 2>&1; then
+	for name in vmcore store; do
+		dirs=("$TEST_DIR/seeds/$name")
+		[ -d "$corpus/$name" ] && dirs+=("$corpus/$name")
+		if "$out/replay-$name" "${dirs[@]}" > "$TEST_DIR/replay-$name.out" 2>&1; then
+			tap ok "replay-$name: $(tail -n 1 "$TEST_DIR/replay-$name.out") (seeds$([ ${#dirs[@]} -gt 1 ] && echo ", cached corpus"))"
+		else
+			tap "not ok" "replay-$name: the seeds and the cached corpus"
+			grep -m1 -A20 -E '^==[0-9]+==|runtime error:' "$TEST_DIR/replay-$name.out" |
+				sed 's/^/#   /'
+		fi
+	done
+else
+	tap "not ok" "build the replay programs and write the seeds"
+	sed 's/^/#   /' "$TEST_DIR/replay.out" | head -20
 fi
 done_testing

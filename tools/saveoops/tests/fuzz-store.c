@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * libFuzzer harness of the store: the input is a store image. It is opened
- * and every record read, then a small record is written and the store's
- * promise checked (abort() if broken): no slot holding a record nobody
- * exported changes a byte, the superblock does not change, and the new
- * record reads back.
+ * libFuzzer harness of the store: the input is a store image. It is probed
+ * for other signatures and scanned for records as "saveoops recover" does,
+ * then opened and every record read, then a small record is written and the
+ * store's promise checked (abort() if broken): no slot holding a record
+ * nobody exported, nor one whose header is not ours, changes a byte, the
+ * superblock does not change, and the new record reads back. Then the
+ * missed note, set_flags and clear each change only their own bytes.
  *
  * Each input runs twice: as it is, and "repaired": the superblock and slot
  * header checksums recomputed (and the log checksums of even slots), the
@@ -136,7 +138,74 @@ static void try_write(struct store *st)
 	free(after);
 }
 
-static void run(const uint8_t *data, size_t size, uint64_t extend)
+/* Only bytes in [@lo, @hi) of two images of @size may differ. */
+static void same_outside(const char *a, const char *b, uint64_t size, uint64_t lo, uint64_t hi)
+{
+	if (hi > size || memcmp(a, b, lo) || memcmp(a + hi, b + hi, size - hi))
+		abort();
+}
+
+/*
+ * The other writes, each checked to touch only its own bytes: the missed
+ * note its sector, set_flags a slot's header, clear that slot.
+ */
+static void try_ops(struct store *st)
+{
+	uint64_t size = st->sb.size, note, off;
+	struct store_record hdr;
+	char *before, *after = NULL, err[256];
+	unsigned int i;
+	int ret;
+
+	if (size > MAX_IMAGE / 4)	/* six image copies: keep the rate up */
+		return;
+	note = st->sb.version == STORE_VERSION_1 ? STORE_HEADER : size - STORE_TAIL;
+	memset(&hdr, 0, sizeof(hdr));
+	snprintf(hdr.reason, sizeof(hdr.reason), "Kernel panic - not syncing: missed");
+	before = read_image(st->fd, size);
+	ret = before ? store_note_missed(st, &hdr, err, sizeof(err)) : -1;
+	after = ret ? NULL : read_image(st->fd, size);
+	if (after)
+		same_outside(before, after, size, note, note + STORE_HEADER);
+	free(after);
+	for (i = 0; i < st->sb.slot_count && !store_slot_used(&st->slots[i]); i++)
+		;
+	if (!before || i == st->sb.slot_count)
+		goto out;
+	off = STORE_BLOCK + i * st->sb.slot_size;
+	free(before);
+	before = read_image(st->fd, size);
+	ret = before ? store_set_flags(st, i, REC_EXPORTED, err, sizeof(err)) : -1;
+	after = ret ? NULL : read_image(st->fd, size);
+	if (after)
+		same_outside(before, after, size, off, off + STORE_HEADER);
+	free(after);
+	ret = before ? store_clear(st, i, err, sizeof(err)) : -1;
+	after = ret ? NULL : read_image(st->fd, size);
+	if (after)
+		same_outside(before, after, size, off, off + st->sb.slot_size);
+	if (!ret && (st->slots[i].state != SLOT_EMPTY ||
+		     store_find_seq(st, st->slots[i].hdr.seq) >= 0))
+		abort();
+	free(after);
+out:
+	free(before);
+}
+
+/* What the recovery scan finds is a header as the store writes them. */
+static int check_found(int fd, const struct store_found *f, void *arg)
+{
+	(void)fd;
+	(void)arg;
+	if (f->off % STORE_BLOCK || (f->hdr.flags & REC_CLEARED) ||
+	    strlen(f->hdr.reason) >= sizeof(f->hdr.reason) ||
+	    strlen(f->hdr.release) >= sizeof(f->hdr.release))
+		abort();
+	return 0;
+}
+
+/* @more: also the probes and the other writes (on the repaired pass only). */
+static void run(const uint8_t *data, size_t size, uint64_t extend, bool more)
 {
 	struct store st;
 	char err[256];
@@ -144,12 +213,19 @@ static void run(const uint8_t *data, size_t size, uint64_t extend)
 
 	if (fd < 0 || (extend > size && ftruncate(fd, (off_t)extend)))
 		abort();
+	if (more) {
+		store_other_signature(fd, err, sizeof(err));
+		if (store_recover_scan(fd, check_found, NULL, err, sizeof(err)))
+			abort();
+	}
 	if (store_open_fd(&st, fd, STORE_WRITE, err, sizeof(err))) {
 		store_close(&st);
 		return;
 	}
 	list_slots(&st);
 	try_write(&st);
+	if (more)
+		try_ops(&st);
 	store_close(&st);
 }
 
@@ -207,13 +283,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t *copy;
 	uint64_t extend;
 
-	run(data, size, 0);
+	run(data, size, 0, false);
 	copy = malloc(size ? size : 1);
 	if (!copy)
 		return 0;
 	memcpy(copy, data, size);
 	extend = repair(copy, size);
-	run(copy, size, extend);
+	run(copy, size, extend, true);
 	free(copy);
 	return 0;
 }
