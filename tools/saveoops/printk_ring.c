@@ -274,7 +274,8 @@ static void add_record(struct strbuf *log, const struct ring *r, const unsigned 
 		if (c == '\n') {
 			sb_add(log, "\n", 1);
 			add_prefix(log, r, info);
-		} else if (isprint(c) || (isspace(c) && c != '\n')) {
+		} else if (isprint(c) || c == '\t') {
+			/* \r, \v and \f too are escaped: they rewrite a terminal's line. */
 			sb_add(log, &c, 1);
 		} else {
 			sb_addf(log, "\\x%02x", c);

@@ -37,7 +37,7 @@ static inline uint64_t ring_skipped(const struct ring_stats *st)
  *	<LEVEL>[SECONDS.MICROS][CALLER] TEXT
  * <LEVEL> only when the level could be located, [CALLER] (T<pid> or
  * C<cpu>, right-aligned in 6) only when VMCOREINFO has the caller id.
- * Bytes that are neither printable nor white space appear as \xNN.
+ * Bytes that are not printable, bar tab, appear as \xNN (\r, \v, \f too).
  */
 int ring_decode(const struct vmcore *vc, struct strbuf *log, struct ring_stats *st,
 		char *err, size_t errlen);

@@ -258,7 +258,7 @@ static void test_multiline(void)
 
 static void test_escape(void)
 {
-	static const char text[] = "tab\there\x01\x1b[31m\x7f\x80\xff nul\0end";
+	static const char text[] = "tab\there\x01\x1b[31m\x7f\x80\xff nul\0end\rcr\vvt\fff";
 	struct mk_rec rec = { .ts_nsec = NSEC, .text = text, .len = sizeof(text) - 1,
 			      .level = 6, .caller = 1 };
 	struct mk_ring r;
@@ -268,10 +268,11 @@ static void test_escape(void)
 	mk_ring_add(&r, &rec);
 	decode_ring(&r, NULL, &d);
 	CHECK_STR(d.text, "<6>[    1.000000][    T1] "
-			  "tab\there\\x01\\x1b[31m\\x7f\\x80\\xff nul\\x00end\n");
+			  "tab\there\\x01\\x1b[31m\\x7f\\x80\\xff nul\\x00end"
+			  "\\x0dcr\\x0bvt\\x0cff\n");
 	dec_free(&d);
 	mk_ring_free(&r);
-	tap("non-printable bytes are escaped as \\xNN, tabs kept");
+	tap("non-printable bytes, \\r, \\v and \\f are escaped as \\xNN, tabs kept");
 }
 
 /* What the model says the decoder must print: every valid record, tail to head. */
