@@ -55,13 +55,7 @@ patched_paths()
 
 new_files()
 {
-	local d
-
-	cd "$SAVEOOPS_TOP"
-	for d in $SAVEOOPS_KERNEL_DIRS; do
-		[ -d "$d" ] && git ls-files --cached --others --exclude-standard "$d"
-	done
-	true
+	cd "$SAVEOOPS_TOP" && kernel_new_files
 }
 
 stage_tree()

@@ -19,6 +19,25 @@ SAVEOOPS_OUT=${SAVEOOPS_OUT:-$SAVEOOPS_CACHE/out}
 
 # The directories of this repository that hold new kernel files.
 SAVEOOPS_KERNEL_DIRS="arch block Documentation drivers fs include init kernel lib mm tools"
+# What lives at a kernel-tree path here but is not part of the kernel
+# series: the user-space capture tool, with its own build and tests, and
+# its manual. Neither is composed into the tree nor mailed.
+SAVEOOPS_OUTSIDE_SERIES="tools/saveoops/ Documentation/admin-guide/kdump/saveoops.rst"
+
+# kernel_new_files: the new files of the kernel series, one per line.
+kernel_new_files()
+{
+	local d
+
+	(
+		cd "$SAVEOOPS_TOP" || exit 1
+		for d in $SAVEOOPS_KERNEL_DIRS; do
+			[ -d "$d" ] && git ls-files --cached --others --exclude-standard "$d"
+		done
+	) | awk -v out="$SAVEOOPS_OUTSIDE_SERIES" '
+		BEGIN { n = split(out, skip, " ") }
+		{ for (i = 1; i <= n; i++) if (index($0, skip[i]) == 1) next; print }'
+}
 
 die()
 {

@@ -54,7 +54,7 @@ else
 fi
 
 case_begin early
-boot_guest --machine q35 --payload "$TEST_DIR/payload.cpio" --append "crashkernel=256M" \
+boot_guest --payload "$TEST_DIR/payload.cpio" --machine q35 --append "crashkernel=256M" \
 	--expect-end capture
 capture_e820 > "$TEST_DIR/e820.early"
 log_count "early: armed before the initcalls" 1 'crash_early: armed in kernel_init: '
@@ -68,7 +68,7 @@ log_lacks "early: the capture kernel uses ECAM" 'PCI: not using ECAM'
 
 for stage in armed subsys init; do
 	case_begin "crash-$stage"
-	boot_guest --machine q35 --payload "$TEST_DIR/payload.cpio" \
+	boot_guest --payload "$TEST_DIR/payload.cpio" --machine q35 \
 		--append "crashkernel=256M crash_inject=$stage saveoops.STAGE=$stage" \
 		--expect-end capture
 	log_count "crash-$stage: injected once" 1 "crash_inject: injecting a panic at stage $stage\$"
