@@ -420,6 +420,17 @@ static void setup_init(void)
 	}
 }
 
+/* Reset now, as sysrq-b does; returns only if that is not possible. */
+static void sysrq_reset(void)
+{
+	int fd = open("/proc/sysrq-trigger", O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0 || write(fd, "b", 1) != 1)
+		say("sysrq-b: %s; trying reboot(2)", strerror(errno));
+	if (fd >= 0)
+		close(fd);
+}
+
 /* End the machine; after a timeout, without touching the stuck store. */
 static void end_machine(const struct options *o, bool timed_out)
 {
@@ -437,7 +448,14 @@ static void end_machine(const struct options *o, bool timed_out)
 		if (o->mount_dev[0])
 			umount("/mnt");
 	}
-	say("%s", what[o->end]);
+	say("%s%s", what[o->end], timed_out && o->end == END_REBOOT ?
+	    " through sysrq-b, without shutting devices down" : "");
+	/*
+	 * reboot(2) shuts every device down first, and may wait there forever
+	 * on the one that hung; sysrq-b resets the machine at once.
+	 */
+	if (timed_out && o->end == END_REBOOT)
+		sysrq_reset();
 	reboot(how[o->end]);
 	say("reboot(2) failed: %s", strerror(errno));
 	for (;;)
@@ -519,7 +537,8 @@ static void usage(FILE *f)
 		"                          store file such as saveoops.store=/mnt/saveoops.img\n"
 		"  saveoops.tail=N         log lines to print on the console (default 50)\n"
 		"  saveoops.end=ACTION     reboot (default), poweroff, halt\n"
-		"  saveoops.timeout=SECS   end the capture kernel after this long (default 120)\n"
+		"  saveoops.timeout=SECS   end the capture kernel after this long (default 120;\n"
+		"                          a reboot then goes through sysrq-b)\n"
 		"  saveoops.wait=SECS      wait this long for the store device (default 60)\n"
 		"\n"
 		"Exit status (when not pid 1): 0 saved (or printed), 1 log read but not\n"
