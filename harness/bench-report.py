@@ -138,7 +138,7 @@ def latency(ev):
 
 def analyse(rows):
     res = {"coverage": {}, "arm": [], "latency": [], "memory": [],
-           "scale_arm": [], "scale_log": []}
+           "scale_arm": [], "scale_log": [], "distro_memory": []}
     for r in rows:
         ev = r["ev"]
         if r["group"] == "coverage":
@@ -160,8 +160,8 @@ def analyse(rows):
                 "run": r["run"], "method": r["method"], "log_buf_len": r["param"],
                 "verdict": r["verdict"], "panic_to_durable_s": total,
                 "init_to_durable_s": side})
-        elif r["group"] == "memory":
-            res["memory"].append({"crashkernel_mib": int(r["param"]), "verdict": r["verdict"],
+        elif r["group"] in ("memory", "distro-memory"):
+            res[r["group"].replace("-", "_")].append({"crashkernel_mib": int(r["param"]), "verdict": r["verdict"],
                                   "armed": "k1.armed" in ev})
         elif r["group"] == "scale-arm":
             ks = kexec_times(ev)
@@ -254,6 +254,14 @@ def fmt(x, unit="s"):
     return str(x)
 
 
+def distro_smallest(res, outdir):
+    """The smallest crashkernel= that captured with Debian's capture kernel."""
+    ok = [c["crashkernel_mib"] for c in res["distro_memory"] if c["verdict"] == "captured"]
+    payload = os.path.join(outdir, "payload-distro", "payload.cpio")
+    psize = os.path.getsize(payload) if os.path.exists(payload) else None
+    return (min(ok) if ok else None), psize
+
+
 def cell_csv(x):
     return "" if x is None else x
 
@@ -292,6 +300,15 @@ def report(outdir, load, wall, nruns, delay):
         if smallest else "none", met))
     summary.append(dict(metric="memory", saveoops=smallest, payload_bytes=psize, target=24,
                         met=met))
+    dsmallest, dpsize = distro_smallest(res, outdir)
+    if res["distro_memory"]:
+        dmet = "-" if dsmallest is None else ("yes" if dsmallest <= 96 else "no")
+        p("| smallest crashkernel= with Debian's kernel as the capture kernel | %s "
+          "| 96M stock kdump | - | <= 96M | %s | - |" % (
+              "%dM (payload %s)" % (dsmallest, "%d KiB" % (dpsize >> 10) if dpsize else "?")
+              if dsmallest else "none", dmet))
+        summary.append(dict(metric="distro_memory", saveoops=dsmallest, payload_bytes=dpsize,
+                            alternative=96, target=96, met=dmet))
     notes = missed_notes(first, res)
     if notes:
         p("")
@@ -326,6 +343,12 @@ def report(outdir, load, wall, nruns, delay):
         p("Memory: " + ", ".join("crashkernel=%dM %s%s" % (
             c["crashkernel_mib"], c["verdict"], "" if c["armed"] else " (not armed)")
             for c in res["memory"]))
+    if res["distro_memory"]:
+        p("")
+        p("Memory with Debian's kernel as the capture kernel (bisection): " + ", ".join(
+            "crashkernel=%dM %s%s" % (c["crashkernel_mib"], c["verdict"],
+                                      "" if c["armed"] else " (not armed)")
+            for c in sorted(res["distro_memory"], key=lambda c: c["crashkernel_mib"])))
     if res["scale_arm"]:
         p("")
         p("| payload (kernel + initramfs) | in-kernel load | kexec -s -p (median) | ratio |")
@@ -373,6 +396,9 @@ def report(outdir, load, wall, nruns, delay):
                                                 cell_csv(r)))
         f.write("smallest_crashkernel_mib,1,%s,,\n" % cell_csv(smallest))
         f.write("payload_bytes,1,%s,,\n" % cell_csv(psize))
+        if res["distro_memory"]:
+            f.write("smallest_crashkernel_distro_mib,1,%s,96,\n" % cell_csv(dsmallest))
+            f.write("payload_distro_bytes,1,%s,,\n" % cell_csv(dpsize))
         for st, cells in res["coverage"].items():
             for m, c in cells.items():
                 f.write("coverage_%s_%s,1,%s,%s,\n" % (st, m, c["verdict"], c["panic_s"]))

@@ -14,6 +14,8 @@
 #   latency    panic to record durable: saveoops-capture vs makedumpfile
 #   memory     the smallest crashkernel= that captures, in 4 MiB steps
 #   scaling    arming cost vs payload size; capture latency vs log size
+#   distro     the smallest crashkernel= that captures with Debian's kernel
+#              as the capture kernel, the default payload with its modules
 #
 # Environment: BENCH_RUNS (2) repeats the ratio-defining boots (arm,
 # latency) for their spread; BENCH_REPS (3) kexec -s -p loads per arm boot;
@@ -27,7 +29,7 @@ BENCH_RUNS=${BENCH_RUNS:-2}
 BENCH_REPS=${BENCH_REPS:-3}
 BENCH_DELAY=${BENCH_DELAY:-2}
 BENCH_OUT=${BENCH_OUT:-$SAVEOOPS_OUT/bench}
-BENCH_ONLY=${BENCH_ONLY:-coverage arm latency memory scaling}
+BENCH_ONLY=${BENCH_ONLY:-coverage arm latency memory scaling distro}
 REPORT=$SAVEOOPS_TOP/harness/bench-report.py
 SAVEOOPS=$SAVEOOPS_TOOLS/saveoops
 # The kernel's default capture command line plus this boot's console, as
@@ -343,6 +345,51 @@ bench_scaling()
 		bytes=$((bytes + bytes / 8))
 		latency_boot "scale-log-saveoops-$logbuf" 1 saveoops "$logbuf" "$bytes" scale-log
 		latency_boot "scale-log-busybox-$logbuf" 1 busybox "$logbuf" "$bytes" scale-log
+	done
+}
+
+# distro_boot MIB: one crash at core_initcall captured (status 0) or not
+# with crashkernel=MIB and Debian's kernel as the capture kernel.
+distro_boot()
+{
+	local mib=$1 dir verdict=missed
+
+	dir=$(new_boot "distro-memory-${mib}M")
+	new_store "$dir/disk.img"
+	BENCH_TIMEOUT=300 run_guest "$dir" "crashkernel=${mib}M crash_inject=core" \
+		"$BENCH_OUT/initrd-distro" "$dir/disk.img"
+	store_has "$dir/disk.img" 'crash_inject: stage core$' && verdict=captured
+	record distro-memory "distro-memory-${mib}M" 1 a core "$mib" $verdict "$dir"
+	note "distro: crashkernel=${mib}M: $verdict"
+	[ $verdict = captured ]
+}
+
+# 7. Memory with Debian's kernel (harness/distro-kernel.sh) as the capture
+# kernel and the payload saveoops-mkpayload builds for it by default (the
+# common disk drivers as modules): the smallest crashkernel= in 4 MiB steps
+# that captures a core_initcall panic, by bisection between 64M (its
+# init_size alone) and 160M, since each of its boots takes half a minute.
+bench_distro()
+{
+	local distro lo=64 hi=160 mib dir=$BENCH_OUT/payload-distro
+
+	distro=$("$SAVEOOPS_TOP/harness/distro-kernel.sh")
+	mkdir -p "$dir"
+	"$SAVEOOPS_TOOLS/saveoops-mkpayload" --kernel "$distro" --output "$dir/payload.cpio" \
+		2> "$dir/mkpayload.txt"
+	# The crash comes before /init: the guest image needs no bench steps.
+	cat "$dir/payload.cpio" "$SAVEOOPS_OUT/guest.cpio.gz" > "$BENCH_OUT/initrd-distro"
+	if ! distro_boot $hi; then
+		note "distro: crashkernel=${hi}M does not capture; not searching below"
+		return 0
+	fi
+	while [ $((hi - lo)) -gt 4 ]; do
+		mib=$(((lo + hi) / 8 * 4))
+		if distro_boot $mib; then
+			hi=$mib
+		else
+			lo=$mib
+		fi
 	done
 }
 

@@ -189,9 +189,12 @@ static void default_dirs(struct tree *t)
 		else
 			snprintf(root, sizeof(root), ".");
 	}
+	/* The first that exists; else the system's, named in what is said. */
 	snprintf(t->dir, sizeof(t->dir), "%s/lib/modules/%s", root, t->release);
 	if (stat(t->dir, &st) && root[0])
 		snprintf(t->dir, sizeof(t->dir), "%s/usr/lib/modules/%s", root, t->release);
+	if (stat(t->dir, &st) && root[0])
+		snprintf(t->dir, sizeof(t->dir), "/lib/modules/%s", t->release);
 }
 
 /* modules.dep: "kernel/a/b.ko: kernel/c.ko kernel/d.ko", tokenised in place. */
