@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
 	linux-source-6.12 make build-essential bc bison flex libelf-dev libssl-dev
-	dwarves cpio xz-utils rsync kmod python3 perl ccache sparse
+	dwarves cpio xz-utils zstd rsync kmod python3 perl ccache sparse
 	qemu-system-x86 busybox-static kexec-tools makedumpfile openssl sbsigntool
 	musl-tools clang libclang-rt-14-dev e2fsprogs python3-ply python3-git
 	python3-sphinx
