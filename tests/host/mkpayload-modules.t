@@ -143,6 +143,8 @@ last=xz
 build xz --kernel-config "$TEST_DIR/config-xz" --store-driver nvme
 expect "--kernel-config with MODULE_DECOMPRESS and xz: .ko.xz kept, .ko.gz decompressed" \
 	order_is "nvme-core.ko nvme.ko.xz "
+expect "  the kept .ko.xz is the file from the tree" \
+	cmp -s "$tree/$d/nvme/nvme.ko.xz" "$TEST_DIR/xz/lib/modules/$rel/nvme.ko.xz"
 expect "--store-driver: only that driver and what it needs" \
 	err_has "module nvme: driver of the store \(--store-driver\)"
 

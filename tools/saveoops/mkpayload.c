@@ -108,8 +108,7 @@ static void capture_initrd(struct strbuf *out, const struct buf *prog,
 	cpio_entry(out, "sys", S_IFDIR | 0755, 0, NULL, 0);
 	cpio_entry(out, "init", S_IFREG | 0755, 0, prog->data, prog->len);
 	for (i = 0; i < ms->count; i++)
-		cpio_entry(out, ms->members[i].name,
-			   ms->members[i].data ? S_IFREG | 0644 : S_IFDIR | 0755, 0,
+		cpio_entry(out, ms->members[i].name, ms->members[i].mode, 0,
 			   ms->members[i].data, ms->members[i].len);
 	cpio_trailer(out);
 }

@@ -305,7 +305,8 @@ static bool is_builtin(const struct tree *t, const char *want)
 	return false;
 }
 
-static void add_member(struct tree *t, const char *name, char *data, size_t len)
+static void add_member(struct tree *t, const char *name, unsigned int mode, char *data,
+		       size_t len)
 {
 	struct module_set *ms = t->ms;
 	struct module_member *more = NULL;
@@ -320,7 +321,7 @@ static void add_member(struct tree *t, const char *name, char *data, size_t len)
 		return;
 	}
 	ms->members = more;
-	ms->members[ms->count++] = (struct module_member){ copy, data, len };
+	ms->members[ms->count++] = (struct module_member){ copy, mode, data, len };
 }
 
 /* Run "TOOL -dc -- PATH" and keep what it writes; 0 if it exits 0. */
@@ -375,6 +376,7 @@ static int add_module_file(struct tree *t, const char *path, const char *why)
 {
 	const char *base = strrchr(path, '/');
 	char member[PATH_MAX], shown[256];
+	bool decompressed = false;
 	struct strbuf sb;
 	size_t i;
 
@@ -396,9 +398,10 @@ static int add_module_file(struct tree *t, const char *path, const char *why)
 			return -1;
 		}
 		member[l - s] = '\0';
+		decompressed = true;
 		break;
 	}
-	if (i == ARRAY_SIZE(compressions) && slurp(path, &sb)) {
+	if (!decompressed && slurp(path, &sb)) {
 		note("cannot read %s (%s): %s: left out", path, why, strerror(errno));
 		sb_free(&sb);
 		return -1;
@@ -409,7 +412,7 @@ static int add_module_file(struct tree *t, const char *path, const char *why)
 	t->ms->bytes += sb.len;
 	t->ms->modules++;
 	sb_addf(&t->order, "%s%s\n", t->optional ? "optional " : "", member);
-	add_member(t, member, sb.data, sb.len);
+	add_member(t, member, S_IFREG | 0644, sb.data, sb.len);
 	return 0;
 }
 
@@ -688,9 +691,9 @@ int modules_collect(struct module_set *ms, const struct module_opts *o)
 		goto out;
 	/* The directories first; dropped again if no module comes. */
 	snprintf(dir, sizeof(dir), "lib/modules/%s", t.release[0] ? t.release : "any");
-	add_member(&t, "lib", NULL, 0);
-	add_member(&t, "lib/modules", NULL, 0);
-	add_member(&t, dir, NULL, 0);
+	add_member(&t, "lib", S_IFDIR | 0755, NULL, 0);
+	add_member(&t, "lib/modules", S_IFDIR | 0755, NULL, 0);
+	add_member(&t, dir, S_IFDIR | 0755, NULL, 0);
 	if (ret == 0) {
 		if (o->store_driver)
 			choose_list(&t, o->store_driver, "driver of the store (--store-driver)");
@@ -710,7 +713,7 @@ int modules_collect(struct module_set *ms, const struct module_opts *o)
 		note("out of memory collecting modules");
 		sb_free(&head);
 	} else if (ms->modules) {
-		add_member(&t, MODULES_ORDER, head.data, head.len);
+		add_member(&t, MODULES_ORDER, S_IFREG | 0644, head.data, head.len);
 		ret = t.order.oom ? -1 : 0;
 		note("%u modules, %zu KiB, in the capture initramfs, loaded in the order of /%s",
 		     ms->modules, (ms->bytes + 1023) >> 10, MODULES_ORDER);

@@ -34,9 +34,10 @@ struct module_opts {
 	const char *sysfs;		/* "/sys", another root for tests */
 };
 
-/* One member of the capture initramfs: a directory when data is NULL. */
+/* One member of the capture initramfs, a directory or a file. */
 struct module_member {
 	char *name;
+	unsigned int mode;		/* S_IFDIR | 0755 or S_IFREG | 0644 */
 	char *data;
 	size_t len;
 };
