@@ -37,8 +37,13 @@ tools: deps
 initramfs: kernel tools
 	@harness/mkinitramfs.sh
 
+# Ends with the guests qemu-run.sh had to run twice, and in which tests; the
+# exit status is prove's (a test whose guests needed two reruns fails).
 check: initramfs
-	prove -e bash -j$(PROVE_JOBS) $(TESTS)
+	@. harness/lib.sh && export SAVEOOPS_RERUNS=$$SAVEOOPS_OUT/reruns.$$$$ && \
+	mkdir -p "$$SAVEOOPS_OUT" && rm -f "$$SAVEOOPS_RERUNS" && rc=0 && \
+	{ prove -e bash -j$(PROVE_JOBS) $(TESTS) || rc=$$?; } && \
+	harness/reruns.sh "$$SAVEOOPS_RERUNS" && rm -f "$$SAVEOOPS_RERUNS" && exit $$rc
 
 demo: initramfs
 	@harness/demo.sh

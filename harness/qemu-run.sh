@@ -6,7 +6,8 @@
 # Exit status: 0 when the guest reached the end of phase --expect-end and
 # reported no failure, 1 when it reported a failure, 2 when it never got there.
 # With --expect-end none the guest must stop by itself (a reset, as purgatory
-# does on a bad digest, or a power off) before ending any phase.
+# does on a bad digest, or a power off) before ending any phase; a phase
+# that ends makes it 2.
 #
 #   qemu-run.sh --kernel BZIMAGE --initrd FILE --log FILE --results FILE
 #               [--append CMDLINE] [--mem SIZE] [--smp N] [--timeout SECS]
@@ -50,28 +51,43 @@ run_qemu()
 rc=0
 run_qemu "$@" || rc=$?
 # QEMU itself crashing (SIGSEGV, SIGBUS, SIGABRT) or a guest stuck past the
-# time limit (124: timeout's TERM) is run once more, saying so: each was
-# seen once in about a thousand TCG boots, once a plain boot without
-# crashkernel= that never reached /init. A guest that hangs for real hangs
-# twice. 137 is not retried: a test kills QEMU on purpose with SIGKILL.
+# time limit (124: timeout's TERM) is run once more: each was seen once in
+# about a thousand TCG boots, once a plain boot without crashkernel= that
+# never reached /init. A guest that hangs for real hangs twice. 137 is not
+# retried: a test kills QEMU on purpose with SIGKILL. A rerun is never
+# silent: it is noted on stderr and as a SAVEOOPS-RERUN line at the end of
+# --results, which boot_guest turns into a TAP diagnostic and counts.
+rerun=
 case $rc in
 124|134|135|139)
 	cp "$log" "$log.first-try" 2>/dev/null || true
-	note "qemu ended with $rc on the first try; running the guest once more (first console log: $log.first-try)"
+	if [ $rc -eq 124 ]; then
+		rerun="the first try timed out after ${timeout_s}s"
+	else
+		rerun="QEMU ended with $rc on the first try"
+	fi
+	rerun="$rerun (console: $log.first-try)"
+	note "$rerun; running the guest once more"
 	rc=0
 	run_qemu "$@" || rc=$? ;;
 esac
 
 touch "$log" "$results"
 sed -i 's/\r$//' "$log" "$results"
+[ -z "$rerun" ] || echo "SAVEOOPS-RERUN $rerun" >> "$results"
 if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
 	note "guest timed out after ${timeout_s}s (log: $log)"
 	exit 2
 fi
 [ $rc -eq 0 ] || { note "qemu exited with $rc (log: $log)"; exit 2; }
 if [ "$expect_end" = none ]; then
-	# The machine must stop by itself, reset or power off, in no phase.
-	grep -q '^SAVEOOPS-END' "$results" && exit 1
+	# The machine must stop by itself, reset or power off, in no phase: a
+	# phase that ended means the guest ran on where it should have stopped.
+	if grep -q '^SAVEOOPS-END' "$results"; then
+		note "the guest ended a phase ($(grep -m1 '^SAVEOOPS-END' "$results")) where it should have stopped by itself (log: $log)"
+		exit 2
+	fi
+	grep -q '^not ok' "$results" && exit 1
 	exit 0
 fi
 grep -qx "SAVEOOPS-END $expect_end" "$results" || exit 2

@@ -19,6 +19,10 @@ TEST_LOG=$TEST_DIR/serial.log
 TEST_RESULTS=$TEST_DIR/results.txt
 _tap_count=0
 _tap_failed=0
+# Guests qemu-run.sh had to run twice, in this test and in the whole run
+# (make check collects SAVEOOPS_RERUNS and prints it at the end).
+_reruns=0
+SAVEOOPS_RERUNS=${SAVEOOPS_RERUNS:-$SAVEOOPS_OUT/reruns}
 
 rm -rf "$TEST_DIR"
 mkdir -p "$TEST_DIR"
@@ -49,19 +53,37 @@ guest_script()
 	pack_test "$TEST_DIR"
 }
 
+# The time one boot gets, unless boot_guest is given --timeout. Measured
+# under TCG with other tests running (guest clock, 2026-11-30): a boot that
+# stays in its first kernel took at most 17 s (kselftest.t's armed boot), a
+# crash and its capture at most 22 s; each limit leaves room for a busier
+# host. A distro capture kernel names its own.
+BOOT_TIMEOUT_FIRST=60
+BOOT_TIMEOUT_CRASH=120
+
 # boot_guest [--payload CPIO] [qemu-run.sh options]: one QEMU run, with an
 # early crash payload ahead of the initrd if given; its guest results become
-# TAP lines here, and the run's own verdict one more.
+# TAP lines here, and the run's own verdict one more. --timeout defaults to
+# BOOT_TIMEOUT_FIRST for a boot that ends in its first kernel and to
+# BOOT_TIMEOUT_CRASH for one that crashes (--expect-end capture or none).
 boot_guest()
 {
-	local rc=0 line payload=
+	local rc=0 line payload= args i limit=$BOOT_TIMEOUT_FIRST
 
 	if [ "${1:-}" = --payload ]; then
 		payload=$2
 		shift 2
 	fi
+	args=("$@")
+	for ((i = 0; i < ${#args[@]}; i++)); do
+		case ${args[i]} in
+		--)		break ;;
+		--expect-end)	[ "${args[i + 1]}" = first ] || limit=$BOOT_TIMEOUT_CRASH ;;
+		esac
+	done
 	[ -f "$TEST_DIR/test.cpio" ] || guest_script < /dev/null
-	"$SAVEOOPS_TOP/harness/qemu-run.sh" \
+	# A --timeout in the arguments comes later and wins.
+	"$SAVEOOPS_TOP/harness/qemu-run.sh" --timeout "$limit" \
 		--initrd "$(guest_initrd "$TEST_DIR" "$payload")" \
 		--log "$TEST_LOG" --results "$TEST_RESULTS" "$@" || rc=$?
 	while IFS= read -r line; do
@@ -71,12 +93,30 @@ boot_guest()
 		"#"*)		echo "$line" ;;
 		esac
 	done < "$TEST_RESULTS"
+	reruns_of "$TEST_RESULTS"
 	case $rc in
 	0|1)	tap ok "guest ran to the end" ;;
 	*)	tap "not ok" "guest ran to the end"
 		diag "console log tail ($TEST_LOG):"
 		tail -n 25 "$TEST_LOG" | sed 's/^/#   /' ;;
 	esac
+}
+
+# reruns_of RESULTS: the guest qemu-run.sh ran a second time, if it says so
+# in RESULTS, is a TAP diagnostic, counts against this test and goes to the
+# run's list. boot_guest calls it; so must a test that runs qemu-run.sh.
+reruns_of()
+{
+	local line
+
+	while IFS= read -r line; do
+		case "$line" in
+		"SAVEOOPS-RERUN "*)
+			_reruns=$((_reruns + 1))
+			diag "rerun: ${line#SAVEOOPS-RERUN }"
+			echo "$0 ${1#"$TEST_DIR"/} ${line#SAVEOOPS-RERUN }" >> "$SAVEOOPS_RERUNS" ;;
+		esac
+	done < "$1"
 }
 
 # log_has DESCRIPTION EXTENDED-REGEX: the console log matches.
@@ -126,6 +166,11 @@ log_lacks()
 
 done_testing()
 {
+	# One rerun is a TCG stall; more in one test is a guest that hangs.
+	if [ $_reruns -gt 1 ]; then
+		tap "not ok" "the guests needed at most one rerun in all"
+		diag "  they needed $_reruns"
+	fi
 	echo "1..$_tap_count"
 	[ $_tap_failed -eq 0 ]
 }

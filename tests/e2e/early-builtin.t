@@ -62,6 +62,7 @@ case_begin no-initrd
 rc=0
 "$SAVEOOPS_TOP/harness/qemu-run.sh" --kernel "$kernel" --expect-end capture \
 	--log "$TEST_LOG" --results "$TEST_RESULTS" --append "crashkernel=256M" || rc=$?
+reruns_of "$TEST_RESULTS"
 [ $rc -eq 0 ] && tap ok "no-initrd: the capture kernel ran to the end" ||
 	tap "not ok" "no-initrd: the capture kernel ran to the end (status $rc)"
 log_count "no-initrd: armed from the kernel image" 1 "$armed"
