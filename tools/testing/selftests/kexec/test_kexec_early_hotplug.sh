@@ -1,9 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# Crash hotplug keeps the early image's ELF core header current: the kernel
-# says it updates the image (crash_hotplug is 1), and CPU 1 going offline
-# and online again leaves the image loaded and updatable.
+# The early image is marked for crash hotplug as a kexec_file_load(2) image
+# is (crash_hotplug is 1), and CPU 1 going offline and online again leaves
+# it loaded and still marked.
 
 DIR=$(dirname "$(readlink -f "$0")")
 # shellcheck source=kexec_early_lib.sh
@@ -22,7 +22,7 @@ require_early_loaded
 trap 'echo 1 > $CPU1 2>/dev/null; rm -f "$EARLY_LOG"' EXIT
 ktap_set_plan 6
 
-check "crash_hotplug is 1: the kernel updates the early image" \
+check "crash_hotplug is 1 for the early image" \
 	[ "$(cat "$CRASH_HOTPLUG")" = 1 ]
 check "CPU 1 goes offline" sh -c "echo 0 > $CPU1 && [ \$(cat $CPU1) = 0 ]"
 check "the image is still loaded with CPU 1 offline" [ "$(cat "$CRASH_LOADED")" = 1 ]
