@@ -5,7 +5,8 @@
 # saveoops-mkpayload puts on the capture command line, and what
 # "saveoops format" refuses: a btrfs file system (first 4 KiB zero), an
 # md 1.2 RAID member blkid -p recognises, a stale store on that member, a
-# mounted file system, a device another program holds open exclusively;
+# mounted file system, a device another program holds open exclusively, a
+# store file on btrfs (copy-on-write: every write allocates);
 # export that never overwrites, the backup superblock, and recover when
 # both superblocks are gone.
 # Block devices are loop devices over files in the test directory; without
@@ -255,6 +256,20 @@ if command -v mkfs.btrfs > /dev/null; then
 		"$SAVEOOPS" format --slots 2 "$bt"
 	blkid -p "$bt" | grep -q 'TYPE="btrfs"' && tap ok "and leaves it a btrfs image" ||
 		tap "not ok" "and leaves it a btrfs image"
+	# A store file on btrfs: the capture kernel would allocate on every write.
+	loop "$bt" dev_bt
+	mkdir -p "$TEST_DIR/mnt"
+	if mount "$dev_bt" "$TEST_DIR/mnt" 2> /dev/null; then
+		expect_rc "format refuses a store file on btrfs, even with --force" 1 \
+			"is on btrfs, where every write allocates" -- \
+			"$SAVEOOPS" format --force --slots 2 --size 1M "$TEST_DIR/mnt/store.img"
+		[ ! -e "$TEST_DIR/mnt/store.img" ] && tap ok "and leaves no file behind" ||
+			tap "not ok" "and leaves no file behind"
+		umount "$TEST_DIR/mnt"
+	else
+		echo "# SKIP cannot mount btrfs here"
+	fi
+	losetup -d "$dev_bt"
 	expect_rc "format --force formats it" 0 "saveoops store with 2 slots" -- \
 		"$SAVEOOPS" format --force --slots 2 "$bt"
 	blkid -p "$bt" > "$TEST_DIR/blkid.out" 2>&1 && tap "not ok" "no btrfs signature is left" ||
@@ -285,6 +300,8 @@ if mount "$dev_fs" "$TEST_DIR/mnt" 2> /dev/null; then
 		"$SAVEOOPS" format --slots 2 "$dev_fs"
 	expect_rc "even with --force" 1 "is mounted" -- \
 		"$SAVEOOPS" format --force --slots 2 "$dev_fs"
+	expect_rc "a store file on that ext4 is fine" 0 "saveoops store with 2 slots" -- \
+		"$SAVEOOPS" format --slots 2 --size 1M "$TEST_DIR/mnt/store.img"
 	umount "$TEST_DIR/mnt"
 else
 	echo "# SKIP cannot mount ext4 here"

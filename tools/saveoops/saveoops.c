@@ -15,6 +15,7 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>	/* BLKGETSIZE64 */
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
@@ -663,6 +664,37 @@ static int check_overwrite(int fd, const char *path)
 }
 
 /*
+ * A store file must not be where every write allocates: the capture kernel
+ * writes it in place, on the crashed system's file system. Refused even
+ * with --force; a file this call created is removed again.
+ */
+static int check_file_fs(int fd, const char *path, bool created)
+{
+	static const struct {
+		unsigned long magic;
+		const char *name;
+	} cow[] = {
+		{ 0x9123683eUL, "btrfs" }, { 0x2fc12fc1UL, "ZFS" }, { 0xca451a4eUL, "bcachefs" },
+		{ 0xf2f52010UL, "F2FS" }, { 0x3434UL, "NILFS" },
+	};
+	struct statfs sfs;
+	unsigned int i;
+
+	if (fstatfs(fd, &sfs))
+		return 0;
+	for (i = 0; i < ARRAY_SIZE(cow); i++) {
+		if ((unsigned long)sfs.f_type != cow[i].magic)
+			continue;
+		if (created)
+			unlink(path);
+		return error(EXIT_ERROR, "%s is on %s, where every write allocates: the capture "
+			     "kernel could not write it in place; put the store on a partition "
+			     "or on ext4 or XFS", path, cow[i].name);
+	}
+	return 0;
+}
+
+/*
  * A block device that is mounted, held by md, dm, bcache or LVM, or open
  * exclusively elsewhere is refused even with --force: writing it would
  * corrupt what uses it now.
@@ -747,7 +779,7 @@ static int cmd_format(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned int slots = STORE_DEFAULT_SLOTS;
-	bool force = false, is_blk;
+	bool force = false, is_blk, created;
 	const char *path = store_arg;
 	char err[256], id[UUID_STR_LEN];
 	struct store st = { .fd = -1 };
@@ -777,7 +809,8 @@ static int cmd_format(int argc, char **argv)
 		return error(EXIT_USAGE, "usage: saveoops format [--slots N] [--size BYTES] "
 			     "[--force] PATH");
 	/* O_EXCL: the kernel refuses a block device mounted or claimed by md/dm. */
-	is_blk = !stat(path, &stb) && S_ISBLK(stb.st_mode);
+	created = stat(path, &stb) && errno == ENOENT;
+	is_blk = !created && S_ISBLK(stb.st_mode);
 	if (is_blk && check_busy(path, &stb))
 		return EXIT_ERROR;
 	fd = open(path, O_RDWR | O_CLOEXEC | (is_blk ? O_EXCL : 0) | (size ? O_CREAT : 0),
@@ -787,7 +820,9 @@ static int cmd_format(int argc, char **argv)
 			     errno == ENOENT ? " (give --size to create a file)" :
 			     errno == EBUSY ? " (mounted, or in use by md, dm or another "
 			     "exclusive user)" : "");
-	ret = force ? 0 : check_overwrite(fd, path);
+	ret = is_blk ? 0 : check_file_fs(fd, path, created);
+	if (!ret && !force)
+		ret = check_overwrite(fd, path);
 	if (!ret && wipe_signatures(fd, fd_size(fd)))
 		ret = error(EXIT_ERROR, "%s: wiping old signatures: %s", path, strerror(errno));
 	if (!ret && store_format(fd, size, slots, err, sizeof(err)))
