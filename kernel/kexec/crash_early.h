@@ -34,7 +34,6 @@ extern const u8 crash_early_builtin_kernel_end[];
 extern const u8 crash_early_builtin_initrd[];
 extern const u8 crash_early_builtin_initrd_end[];
 
-int crash_early_check_cpio(const void *data, size_t len, size_t *bad_off);
 int crash_early_find_payload(void *data, size_t len,
 			     struct crash_early_payload *p, size_t *bad_off);
 int crash_early_build_cmdline(char *buf, size_t size, const char *src,

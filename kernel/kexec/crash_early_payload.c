@@ -9,92 +9,15 @@
 
 #define pr_fmt(fmt) "crash_early: " fmt
 
-#include <linux/align.h>
 #include <linux/ctype.h>
 #include <linux/earlycpio.h>
 #include <linux/errno.h>
 #include <linux/init.h>
 #include <linux/kernel.h>
-#include <linux/kstrtox.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
 #include "crash_early.h"
-
-/* A "newc" cpio header: a 6-byte magic and 13 fields of 8 hex digits. */
-#define CPIO_HDR_LEN		110
-#define CPIO_FIELDS		13
-#define CPIO_FILESIZE		6
-#define CPIO_NAMESIZE		11
-
-/* Eight hex digits, as find_cpio_data() reads them: nothing else passes. */
-static int __init cpio_field(const char *hdr, int field, u32 *val)
-{
-	char hex[9];
-	int i;
-
-	memcpy(hex, hdr + 6 + 8 * field, 8);
-	hex[8] = '\0';
-	for (i = 0; i < 8; i++)
-		if (!isxdigit(hex[i]))
-			return -EINVAL;
-	return kstrtou32(hex, 16, val);
-}
-
-/**
- * crash_early_check_cpio - check the uncompressed cpio ahead of an initramfs
- * @data:	start of the initrd
- * @len:	its length
- * @bad_off:	where a damaged header starts, on failure
- *
- * Walk the uncompressed cpio archives at the start of @data the way the
- * early microcode loader reads them, and stop at the first thing that is
- * not a cpio header: usually the compressed initramfs. find_cpio_data()
- * stops silently at a damaged header, which would make a truncated payload
- * look like no payload, or a payload without its initramfs.
- *
- * Return: 0 if every header up to the end of the uncompressed part is sound,
- * -EBADMSG if one starts with the cpio magic but has a bad field or runs
- * past the end of @data.
- */
-int __init crash_early_check_cpio(const void *data, size_t len,
-				  size_t *bad_off)
-{
-	const char *hdr;
-	size_t off = 0;
-	u32 field[CPIO_FIELDS];
-	int i;
-
-	while (len - off >= CPIO_HDR_LEN) {
-		hdr = data + off;
-		/* Archives may be padded apart with NULs, 4 bytes at a time. */
-		if (!hdr[0]) {
-			off += 4;
-			continue;
-		}
-		if (memcmp(hdr, "07070", 5))
-			return 0;
-		if (hdr[5] != '1' && hdr[5] != '2')
-			goto bad;
-		for (i = 0; i < CPIO_FIELDS; i++)
-			if (cpio_field(hdr, i, &field[i]))
-				goto bad;
-
-		if (field[CPIO_NAMESIZE] > len - off - CPIO_HDR_LEN)
-			goto bad;
-		off = ALIGN(off + CPIO_HDR_LEN + field[CPIO_NAMESIZE], 4);
-		if (off > len || field[CPIO_FILESIZE] > len - off)
-			goto bad;
-		off = ALIGN(off + field[CPIO_FILESIZE], 4);
-		if (off > len)
-			goto bad;
-	}
-	return 0;
-
-bad:
-	*bad_off = hdr - (const char *)data;
-	return -EBADMSG;
-}
 
 static void __init crash_early_take_member(struct crash_early_payload *p,
 					   const struct cpio_data *cd)
@@ -132,20 +55,25 @@ int __init crash_early_find_payload(void *data, size_t len,
 				    size_t *bad_off)
 {
 	struct cpio_data cd;
-	long next;
-	int ret;
+	size_t off = 0;
+	long next, bad;
 
-	ret = crash_early_check_cpio(data, len, bad_off);
-	if (ret)
-		return ret;
-
+	/*
+	 * find_cpio_data() would stop at a damaged header as at the end of the
+	 * archives: a truncated payload would look like none, or like a crash
+	 * kernel without its initramfs. Walk to the end, and say where it broke.
+	 */
 	for (;;) {
-		cd = find_cpio_data(CRASH_EARLY_DIR, data, len, &next);
+		cd = find_cpio_data_checked(CRASH_EARLY_DIR, data + off,
+					    len - off, &next, &bad);
 		if (!cd.data)
 			break;
 		crash_early_take_member(p, &cd);
-		data += next;
-		len -= next;
+		off += next;
+	}
+	if (bad >= 0) {
+		*bad_off = off + bad;
+		return -EBADMSG;
 	}
 	if (!p->kernel)
 		return -ENOENT;
