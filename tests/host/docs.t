@@ -27,7 +27,9 @@ else
 		tap "not ok" "Sphinx builds admin-guide/kdump without a warning (rc $rc)"
 		echo "$warnings" | head -20 | sed 's/^/#   /'
 	fi
-	for page in early saveoops; do
+	# saveoops.rst documents the user-space tool, which is not in the
+	# kernel series (SAVEOOPS_OUTSIDE_SERIES) and so not in the tree.
+	for page in early; do
 		if [ -s "$html/$page.html" ] && grep -q "href=\"$page.html\"" "$html/index.html"; then
 			tap ok "$page.html is built and in the kdump index"
 		else
