@@ -5,7 +5,10 @@
 # core_initcall, the capture kernel): stamping keeps every line in order
 # with non-decreasing host times, and the events it finds (the armed line's
 # time and cost, the panic, the capture kernel's /init) agree with grep on
-# the same log.
+# the same log. Then make bench's own saveoops latency boot (the default
+# payload, a store, the console stamped live): the record saved is found,
+# after the panic and the capture kernel's /init, and the report's latency
+# is the time between them.
 . "$(dirname "$0")/../../harness/testlib.sh"
 
 REPORT=$SAVEOOPS_TOP/harness/bench-report.py
@@ -102,4 +105,53 @@ check_eq_host "results.csv has the coverage row" "coverage_core_a,1,captured,$(e
 	"$(grep '^coverage_core_a,' "$rep/results.csv")"
 check_eq_host "timeline.svg is well-formed and marks the core panic" "core $(printf '%.2f' "$(event k1.panic 3)")" \
 	"$(python3 -c 'import sys, xml.etree.ElementTree as E; t = E.parse(sys.argv[1]); print(next(x.text for x in t.iter() if (x.text or "").startswith("core ")))' "$rep/timeline.svg")"
+
+# make bench's own saveoops latency boot: the default payload, a store on a
+# disk, the console stamped as it is read. The parser finds the capture
+# program's saved line, after the panic and the capture kernel's /init, and
+# the report's latency is the host time between the panic and it.
+export BENCH_OUT=$TEST_DIR/bench
+(
+	. "$SAVEOOPS_TOP/harness/bench.sh"
+	make_default_payload
+	latency_boot latency-saveoops-1 1 saveoops "" 0 latency
+) > "$TEST_DIR/bench.out" 2>&1
+blog=$BENCH_OUT/boots/latency-saveoops-1/serial.log
+python3 "$REPORT" events "$blog" > "$TEST_DIR/bench-events"
+# bench_event NAME FIELD: host time (2), kernel time (3) or value (4).
+bench_event()
+{
+	awk -F'\t' -v n="$1" -v f="$2" '$1 == n { print $f }' "$TEST_DIR/bench-events"
+}
+check_eq_host "saveoops boot: the store took the crash" captured \
+	"$(cut -f7 "$BENCH_OUT/boots.tsv" 2> /dev/null)"
+saved=$(cut -f2- "$blog" | grep -m1 '^saveoops: saved record')
+if [ -n "$saved" ]; then
+	tap ok "saveoops boot: the console has the saved line"
+else
+	tap "not ok" "saveoops boot: the console has the saved line"
+	sed 's/^/#   /' "$TEST_DIR/bench.out"
+fi
+check_eq_host "saveoops boot: the saved event is that line" "$saved" "$(bench_event k2.saved 4)"
+check_eq_host "saveoops boot: two kernels" 2 "$(bench_event kernels 4)"
+panic_h=$(bench_event k1.panic 2) init_h=$(bench_event k2.init 2) saved_h=$(bench_event k2.saved 2)
+if awk -v p="$panic_h" -v i="$init_h" -v s="$saved_h" \
+	'BEGIN { exit !(p ~ /^[0-9.]+$/ && i ~ /^[0-9.]+$/ && s ~ /^[0-9.]+$/ && p < i && i < s) }'; then
+	tap ok "saveoops boot: panic, capture /init, saved, in that order on the host clock"
+else
+	tap "not ok" "saveoops boot: panic, capture /init, saved, in that order on the host clock"
+	diag "  panic $panic_h, capture /init $init_h, saved $saved_h"
+fi
+python3 "$REPORT" report "$BENCH_OUT" --load 0 --wall 0 --delay 2 > "$TEST_DIR/bench-report.out" 2>&1
+got=$(python3 -c 'import json, sys; l = json.load(open(sys.argv[1]))["detail"]["latency"][0]; print(l["method"], l["verdict"], l["panic_to_durable_s"], l["init_to_durable_s"])' \
+	"$BENCH_OUT/results.json" 2> /dev/null)
+want=$(awk -v p="$panic_h" -v i="$init_h" -v s="$saved_h" 'BEGIN { printf "saveoops captured %.6f %.6f", s - p, s - i }')
+if [ -n "$got" ] && awk -v g="$got" -v w="$want" 'BEGIN {
+	split(g, a, " "); split(w, b, " ")
+	exit !(a[1] == b[1] && a[2] == b[2] && (a[3] - b[3]) ^ 2 < 1e-10 && (a[4] - b[4]) ^ 2 < 1e-10) }'; then
+	tap ok "saveoops boot: results.json's latency is panic to saved, and /init to saved"
+else
+	tap "not ok" "saveoops boot: results.json's latency is panic to saved, and /init to saved"
+	diag "  want '$want', got '$got'"
+fi
 done_testing

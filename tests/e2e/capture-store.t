@@ -6,7 +6,8 @@
 # 1, 2 and 3 and leave earlier ones byte for byte; a full store refuses the
 # fourth and keeps the rest until they are exported; a read-only store and
 # a missing one are reported and the capture kernel still ends; QEMU killed
-# in the middle of a record write leaves the earlier records intact.
+# at three points of a record write leaves its slot unlisted and the earlier
+# records intact.
 . "$(dirname "$0")/../../harness/testlib.sh"
 
 guest_script <<'GUEST'
@@ -81,10 +82,12 @@ expect_list()
 	fi
 }
 
-# same_log DESCRIPTION DISK SEQ FILE: record SEQ's log is still FILE.
+# same_log DESCRIPTION DISK SEQ FILE: record SEQ's log is still FILE, which
+# holds a log (not an empty file from a show that failed).
 same_log()
 {
-	if "$SAVEOOPS" --store "$2" show "$3" | cmp -s - "$4"; then
+	if grep -q 'Kernel panic - not syncing' "$4" &&
+	   "$SAVEOOPS" --store "$2" show "$3" > "$4.now" && cmp -s "$4.now" "$4"; then
 		tap ok "$1"
 	else
 		tap "not ok" "$1"
@@ -219,29 +222,66 @@ debugfs -R "dump /saveoops.img $TEST_DIR/file-store.img" "$TEST_DIR/fs.img" 2> /
 expect_list "file: the store file on ext2 holds record 1" "$TEST_DIR/file-store.img" \
 	"$core"
 
-# Power lost while the record is written: a disk throttled to 16 KiB/s
-# takes seconds over a long log, and QEMU is killed in the middle.
-case_begin killed
-slow="$drive,throttling.bps-write=16384"
-"$SAVEOOPS_TOP/harness/qemu-run.sh" --log "$TEST_LOG" --results "$TEST_RESULTS" \
-	--initrd "$(guest_initrd "$TEST_DIR" "$TEST_DIR/payload.cpio")" \
-	--append "crashkernel=128M saveoops.LOG_LINES=3000" --expect-end none \
-	-- -drive "$slow" > /dev/null 2>&1 &
-qemu_job=$!
-for _ in $(seq 1200); do
-	grep -q 'saveoops: writing [0-9]* bytes' "$TEST_LOG" 2>/dev/null && break
-	sleep 0.1
+# Power lost while the record is written: on a disk throttled to 16 KiB/s
+# the final header of a long log lands some ten seconds after the log, and
+# QEMU is killed in between, 0, 3 and 6 s after the slot's first bytes
+# landed, each time on a copy of the disk with records 1-3. Each time the
+# capture program had said it was writing, the next record's slot (slot 3)
+# changed and no other byte of the disk did, and no torn record is listed.
+# The last copy goes on as the disk.
+slot_size=$(od -An -tu8 -j16 -N8 "$disk" | tr -d ' ')
+slot3=$((4096 + 3 * slot_size))
+# slot3_of IMAGE: slot 3's bytes.
+slot3_of()
+{
+	dd if="$1" bs=4096 skip=$((slot3 / 4096)) count=$((slot_size / 4096)) status=none
+}
+for delay in 0 3 6; do
+	case_begin killed-$delay
+	kdisk=$TEST_DIR/killed-$delay/disk.img
+	cp "$disk" "$TEST_DIR/killed-$delay/before.img"
+	cp "$disk" "$kdisk"
+	slot3_of "$kdisk" > "$TEST_DIR/killed-$delay/slot3.before"
+	"$SAVEOOPS_TOP/harness/qemu-run.sh" --log "$TEST_LOG" --results "$TEST_RESULTS" \
+		--initrd "$(guest_initrd "$TEST_DIR" "$TEST_DIR/payload.cpio")" \
+		--append "crashkernel=128M saveoops.LOG_LINES=3000" --expect-end none \
+		-- -drive "file=$kdisk,format=raw,if=virtio,throttling.bps-write=16384" > /dev/null 2>&1 &
+	qemu_job=$!
+	writing=0 landed=0
+	for _ in $(seq 1200); do
+		if [ $writing -eq 0 ]; then
+			grep -q 'saveoops: writing [0-9]* bytes' "$TEST_LOG" 2> /dev/null && writing=1
+		fi
+		if [ $writing -eq 1 ] && ! slot3_of "$kdisk" | cmp -s - "$TEST_DIR/killed-$delay/slot3.before"; then
+			landed=1
+			break
+		fi
+		kill -0 $qemu_job 2> /dev/null || break
+		sleep 0.1
+	done
+	[ $landed -eq 0 ] || sleep "$delay"
+	pkill -KILL -f "^qemu-system-x86_64 .*file:$TEST_LOG" && killed=1 || killed=0
+	wait $qemu_job || true
+	if [ $writing -eq 1 ] && [ $killed -eq 1 ] && ! grep -q 'saveoops: saved record' "$TEST_LOG"; then
+		tap ok "killed-$delay: QEMU was killed after the writing line, before the record was saved"
+	else
+		tap "not ok" "killed-$delay: QEMU was killed after the writing line, before the record was saved"
+		diag "  writing line seen: $writing; killed: $killed"
+	fi
+	# Changed bytes (cmp counts from 1) inside slot 3, and outside it.
+	changed=$(cmp -l "$TEST_DIR/killed-$delay/before.img" "$kdisk" |
+		awk -v lo=$slot3 -v hi=$((slot3 + slot_size)) \
+		'{ if ($1 > lo && $1 <= hi) a++; else b++ } END { printf "%d %d", a, b }')
+	if [ "${changed% *}" -gt 0 ] && [ "${changed#* }" -eq 0 ]; then
+		tap ok "killed-$delay: slot 3 was written to, nothing else (${changed% *} bytes, killed $delay s after the first)"
+	else
+		tap "not ok" "killed-$delay: slot 3 was written to, nothing else (${changed% *} bytes, killed $delay s after the first)"
+		diag "  bytes changed in slot 3 and elsewhere: $changed"
+	fi
+	expect_list "killed-$delay: records 1, 2 and 3 intact, no torn record listed" "$kdisk" \
+		"$core" "$device" "$sysrq"
 done
-sleep 2
-pkill -KILL -f "^qemu-system-x86_64 .*file:$TEST_LOG" && killed=1 || killed=0
-wait $qemu_job || true
-if [ $killed -eq 1 ] && ! grep -q 'saveoops: saved record' "$TEST_LOG"; then
-	tap ok "killed: QEMU was killed while the record was being written"
-else
-	tap "not ok" "killed: QEMU was killed while the record was being written"
-fi
-expect_list "killed: records 1, 2 and 3 intact, no torn record listed" "$disk" \
-	"$core" "$device" "$sysrq"
+cp "$kdisk" "$disk"
 same_log "killed: record 1 is unchanged" "$disk" 1 "$TEST_DIR/record1.txt"
 case_begin after-kill
 crash "$drive" "crash_inject=late"

@@ -32,7 +32,7 @@ pack_payload "$TEST_DIR/payload.cpio" "$SAVEOOPS_BZIMAGE" "$capture" \
 	"console=ttyS0 irqpoll nr_cpus=1 reset_devices panic=1 saveoops.from_payload"
 boot_guest --payload "$TEST_DIR/payload.cpio" --append "crashkernel=256M" \
 	--expect-end capture
-log_has "payload-cmdline: one armed line" "$armed, cmdline from the payload, in \[mem 0x[0-9a-f]+-0x[0-9a-f]+\], took [0-9]+ us"
+log_count "payload-cmdline: one armed line" 1 "$armed, cmdline from the payload, in \[mem 0x[0-9a-f]+-0x[0-9a-f]+\], took [0-9]+ us"
 log_has "payload-cmdline: capture kernel got the payload's command line" \
 	'Command line: elfcorehdr=0x[0-9a-f]+ console=ttyS0 irqpoll nr_cpus=1 reset_devices panic=1 saveoops.from_payload$'
 
