@@ -5,13 +5,17 @@
 # /proc/vmcore and of the dump it wrote, equals vmcore-dmesg; and the
 # vmcore holds one PRSTATUS note per CPU online at the crash, read on the
 # host with readelf -n: one for a panic in an early initcall, before
-# smp_init(), and both of a two-CPU guest's for a crash from /init.
+# smp_init(), both of a two-CPU guest's for a crash from /init, and one
+# when CPU 1 was taken offline before that crash.
 . "$(dirname "$0")/../../harness/testlib.sh"
 
 guest_script <<'GUEST'
 phase_first()
 {
 	# Only reached when no crash was injected before /init.
+	if [ "${OFFLINE:-}" = 1 ]; then
+		check "CPU 1 goes offline" sh -c 'echo 0 > /sys/devices/system/cpu/cpu1/online'
+	fi
 	echo "ONLINE $(cat /sys/devices/system/cpu/online)" > $RESULTS
 	write_marker
 	crash_now
@@ -97,4 +101,7 @@ else
 fi
 notes from-init 2 --append "crashkernel=256M"
 result_has "from-init: both CPUs were online" '^ONLINE 0-1$'
+# The elfcorehdr lists every possible CPU; an offline one saves no note.
+notes cpu1-offline 1 --append "crashkernel=256M saveoops.OFFLINE=1"
+result_has "cpu1-offline: only CPU 0 was online" '^ONLINE 0$'
 done_testing
