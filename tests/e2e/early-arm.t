@@ -21,11 +21,11 @@ phase_capture()
 	cat /proc/cmdline > $RESULTS
 	check_vmcore_log
 	check "the vmcore log has the armed line" \
-		grep -q 'crash_early: armed in start_kernel' /tmp/vmcore-dmesg.txt
+		grep -q 'crash_early: armed in kernel_init' /tmp/vmcore-dmesg.txt
 }
 GUEST
 capture=$(capture_initrd "$TEST_DIR")
-armed='crash_early: armed in start_kernel: payload from the initrd, vmlinuz [0-9]+ KiB, initrd [0-9]+ KiB'
+armed='crash_early: armed in kernel_init: payload from the initrd, vmlinuz [0-9]+ KiB, initrd [0-9]+ KiB'
 
 case_begin payload-cmdline
 pack_payload "$TEST_DIR/payload.cpio" "$SAVEOOPS_BZIMAGE" "$capture" \

@@ -1,8 +1,8 @@
 #!/bin/bash
 # A crash kernel built into the kernel image (CONFIG_CRASH_EARLY_BUILTIN)
-# arms in start_kernel, wins over a payload in the initrd, and arms on a
+# arms in kernel_init, wins over a payload in the initrd, and arms on a
 # boot with no initrd at all, where the first crash is pid 1 finding no root.
-# It is part of the signed image: it arms in start_kernel on a kernel with
+# It is part of the signed image: it arms in kernel_init on a kernel with
 # CONFIG_KEXEC_SIG_FORCE, and under lockdown too.
 . "$(dirname "$0")/../../harness/testlib.sh"
 
@@ -19,7 +19,7 @@ phase_capture()
 	echo "CAPTURED_BY ${FROM:-unknown}" > $RESULTS
 	read_vmcore
 	check "the vmcore log has the built-in armed line" \
-		grep -q 'crash_early: armed in start_kernel: built-in payload' /tmp/vmcore-dmesg.txt
+		grep -q 'crash_early: armed in kernel_init: built-in payload' /tmp/vmcore-dmesg.txt
 	check "the vmcore log has the panic" grep -q 'Kernel panic - not syncing' /tmp/vmcore-dmesg.txt
 }
 GUEST
@@ -29,7 +29,7 @@ pack_test "$TEST_DIR"
 kernel=$("$SAVEOOPS_TOP/harness/builtin-kernel.sh" "$SAVEOOPS_BZIMAGE" \
 	"$(capture_initrd "$TEST_DIR")" \
 	"console=ttyS0 irqpoll nr_cpus=1 reset_devices panic=1 saveoops.FROM=builtin")
-armed='crash_early: armed in start_kernel: built-in payload, vmlinuz [0-9]+ KiB, initrd [0-9]+ KiB, cmdline from the payload'
+armed='crash_early: armed in kernel_init: built-in payload, vmlinuz [0-9]+ KiB, initrd [0-9]+ KiB, cmdline from the payload'
 
 case_begin builtin
 boot_guest --kernel "$kernel" --expect-end capture --append "crashkernel=256M"
