@@ -12,7 +12,14 @@
 
 SHELL := /bin/bash
 PROVE_JOBS ?= 2
-TESTS ?= $(sort $(wildcard tests/host/*.t)) $(sort $(wildcard tests/e2e/*.t))
+# The slowest first (kernel builds, distro boots, long boot matrices), so
+# that the two prove jobs end together rather than one waiting on a build.
+SLOW_TESTS := tests/host/series-build.t tests/host/build-variants.t \
+	tests/e2e/early-sig.t tests/e2e/early-builtin.t tests/e2e/capture-distro.t \
+	tests/e2e/early-inject.t tests/e2e/capture-store.t
+TESTS ?= $(filter $(wildcard $(SLOW_TESTS)),$(SLOW_TESTS)) \
+	$(filter-out $(SLOW_TESTS),$(sort $(wildcard tests/host/*.t)) \
+	$(sort $(wildcard tests/e2e/*.t)))
 
 .PHONY: all deps tree kernel tools initramfs check demo series bench clean help
 
