@@ -213,6 +213,8 @@ static const char * __init crash_early_reason(int err)
 		return "it does not fit in the crashkernel= reservation";
 	case -ENOMEM:
 		return "out of memory, or no room left in the crashkernel= reservation";
+	case -ENODATA:
+		return "it carries no signature, and one is required";
 	case -EKEYREJECTED:
 	case -ENOKEY:
 	case -EBADMSG:
