@@ -31,6 +31,9 @@
 
 #define PAYLOAD_DIR	"kernel/kdump"
 #define CPIO_ALIGN	512	/* what follows starts on a block, as the kernel likes */
+#ifndef SAVEOOPS_PKGLIBDIR
+#define SAVEOOPS_PKGLIBDIR	"/usr/lib/saveoops"	/* make install's PKGLIBDIR */
+#endif
 
 struct buf {
 	char *data;
@@ -127,7 +130,8 @@ static void usage(FILE *f)
 		"boot FILE as the initrd and the kernel arms kdump itself in early boot.\n"
 		"  --kernel          capture kernel (default: /boot/vmlinuz-$(uname -r))\n"
 		"  --capture         capture program, becomes /init of the capture\n"
-		"                    initramfs (default: saveoops-capture beside this program)\n"
+		"                    initramfs (default: saveoops-capture beside this program,\n"
+		"                    else in ../lib/saveoops or " SAVEOOPS_PKGLIBDIR ")\n"
 		"  --capture-initrd  use this capture initramfs as it is instead\n"
 		"  --cmdline         capture command line (default: none, the kernel's\n"
 		"                    default is used); with --store naming a store,\n"
@@ -152,9 +156,14 @@ static void usage(FILE *f)
 		"                    by xz, zstd or gzip\n");
 }
 
+/*
+ * saveoops-capture beside this program (the build tree), else where make
+ * install put it: ../lib/saveoops from this program's directory (any
+ * PREFIX or DESTDIR), else SAVEOOPS_PKGLIBDIR, which is then reported.
+ */
 static void default_capture(char *path, size_t size, const char *argv0)
 {
-	char self[PATH_MAX];
+	char self[PATH_MAX], *dir;
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 
 	if (n <= 0) {
@@ -162,7 +171,14 @@ static void default_capture(char *path, size_t size, const char *argv0)
 		n = (ssize_t)strlen(self);
 	}
 	self[n] = '\0';
-	snprintf(path, size, "%s/saveoops-capture", dirname(self));
+	dir = dirname(self);
+	snprintf(path, size, "%s/saveoops-capture", dir);
+	if (!access(path, R_OK))
+		return;
+	snprintf(path, size, "%s/../lib/saveoops/saveoops-capture", dir);
+	if (!access(path, R_OK))
+		return;
+	snprintf(path, size, "%s/saveoops-capture", SAVEOOPS_PKGLIBDIR);
 }
 
 struct args {
