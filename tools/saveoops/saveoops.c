@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "journal.h"
 #include "printk_ring.h"
 #include "store.h"
 
@@ -29,6 +30,9 @@
 #define EXIT_USAGE	2
 #define EXIT_NO_STORE	3
 #define EXIT_NO_RECORD	4
+
+/* The journal's MESSAGE_ID of a crash record ("systemd-id128 new", once). */
+#define SAVEOOPS_MESSAGE_ID	"abf7108112764e3b830368aabd8d4648"
 
 static const char *store_arg;
 
@@ -52,13 +56,18 @@ static void usage(FILE *f)
 		"usage: saveoops [--store PATH] COMMAND [ARGS]\n"
 		"\n"
 		"Commands:\n"
-		"  list                      one line per record\n"
-		"  show [SEQ] [--level] [--caller] [--info]\n"
+		"  list [--json]             one line per record (--json: the store, its\n"
+		"                            records and missed crashes as one JSON object)\n"
+		"  show [SEQ] [--level] [--caller] [--info] [--json]\n"
 		"                            the log of record SEQ (default: the newest),\n"
-		"                            as dmesg prints it\n"
-		"  export DIR [--all]        write DIR/saveoops-SEQ-TIME-UUID/{dmesg.txt,info} for\n"
+		"                            as dmesg prints it (--json: with its metadata)\n"
+		"  export [--all] [--journal[=yes|no]] [--keep N] DIR\n"
+		"                            write DIR/saveoops-SEQ-TIME-UUID/{dmesg.txt,info} for\n"
 		"                            each record not yet exported (--all: every one)\n"
-		"                            and mark them exported: their slots may be reused\n"
+		"                            and mark them exported: their slots may be reused;\n"
+		"                            --journal: send each newly written one to the\n"
+		"                            journal as one entry; --keep: then remove all but\n"
+		"                            the N newest saveoops-* directories of DIR\n"
 		"  clear SEQ...|--all        remove records and wipe their logs; --all also\n"
 		"                            forgets the crashes a full store missed and frees\n"
 		"                            slots whose headers are not records\n"
@@ -147,6 +156,147 @@ static unsigned int sorted_records(const struct store *st, unsigned int *order)
 	return n;
 }
 
+/*
+ * @len bytes of @s as a JSON string. Bytes above 0x7f, which the capture
+ * writes as \xNN in logs anyway, become U+0080..U+00FF: the output is
+ * always valid UTF-8.
+ */
+static void json_str(FILE *f, const char *s, size_t len)
+{
+	size_t i;
+
+	fputc('"', f);
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c == '\n')
+			fputs("\\n", f);
+		else if (c == '\t')
+			fputs("\\t", f);
+		else if (c < 0x20 || c >= 0x7f)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+/* "key": "string", for a NUL-terminated header field of at most @size. */
+static void json_field(FILE *f, const char *key, const char *s, size_t size)
+{
+	fprintf(f, "\"%s\": ", key);
+	json_str(f, s, strnlen(s, size));
+}
+
+/* "key": "YYYY-MM-DDTHH:MM:SSZ", "key_unix": seconds, or nulls if unknown. */
+static void json_time(FILE *f, const char *key, int64_t t)
+{
+	time_t tt = (time_t)t;
+	char buf[32];
+	struct tm tm;
+
+	if (!t || !gmtime_r(&tt, &tm) || !strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm)) {
+		fprintf(f, "\"%s\": null, \"%s_unix\": null", key, key);
+		return;
+	}
+	fprintf(f, "\"%s\": \"%s\", \"%s_unix\": %" PRId64, key, buf, key, t);
+}
+
+/* A record's metadata as JSON members, without the braces. */
+static void json_record(FILE *f, const struct store *st, const struct store_slot *s)
+{
+	const struct store_record *h = &s->hdr;
+	char id[UUID_STR_LEN];
+
+	uuid_str(st->sb.uuid, id);
+	fprintf(f, "\"seq\": %" PRIu64 ", ", h->seq);
+	json_time(f, "crash_time", h->crash_time);
+	fputs(", ", f);
+	json_time(f, "capture_time", h->capture_time);
+	fputs(", ", f);
+	json_field(f, "release", h->release, sizeof(h->release));
+	fputs(", ", f);
+	json_field(f, "build_id", h->build_id, sizeof(h->build_id));
+	fputs(", ", f);
+	json_field(f, "reason", h->reason, sizeof(h->reason));
+	fprintf(f, ", \"state\": \"%s\", \"log_bytes\": %u, \"log_bytes_cut\": %u, "
+		"\"ring_damaged\": %s, \"printk_records\": %" PRIu64 ", "
+		"\"printk_records_skipped\": %" PRIu64 ", \"store_uuid\": \"%s\"",
+		slot_state(s), h->log_len, h->log_dropped,
+		h->flags & REC_RING_DAMAGED ? "true" : "false", h->records, h->skipped, id);
+}
+
+static int list_json(struct store *st, const unsigned int *order, unsigned int n)
+{
+	unsigned int i, unread = 0;
+	char id[UUID_STR_LEN];
+	const char *sep = "";
+
+	for (i = 0; i < n; i++)
+		unread += !(st->slots[order[i]].hdr.flags & REC_EXPORTED);
+	uuid_str(st->sb.uuid, id);
+	printf("{\"store\": {\"uuid\": \"%s\", \"slots\": %u, \"used\": %u, "
+	       "\"not_exported\": %u, \"read_from_backup\": %s},\n \"records\": [",
+	       id, st->sb.slot_count, n, unread, st->from_backup ? "true" : "false");
+	for (i = 0; i < n; i++) {
+		printf("%s\n  {", i ? "," : "");
+		json_record(stdout, st, &st->slots[order[i]]);
+		putchar('}');
+	}
+	printf("],\n \"unknown_slots\": [");
+	for (i = 0; i < st->sb.slot_count; i++) {
+		if (st->slots[i].state == SLOT_UNKNOWN) {
+			printf("%s%u", sep, i);
+			sep = ", ";
+		}
+	}
+	printf("],\n \"missed\": {\"count\": %" PRIu64 ", ", st->missed.count);
+	json_time(stdout, "last_crash_time", st->missed.last_crash_time);
+	fputs(", ", stdout);
+	json_field(stdout, "last_release", st->missed.last_release,
+		   sizeof(st->missed.last_release));
+	fputs(", ", stdout);
+	json_field(stdout, "last_reason", st->missed.last_reason,
+		   sizeof(st->missed.last_reason));
+	printf("}}\n");
+	return fflush(stdout) ? error(EXIT_ERROR, "write error: %s", strerror(errno)) : 0;
+}
+
+/* The log as show and export write it, in memory. */
+static int render_log(const struct strbuf *log, unsigned int show, char **text, size_t *len)
+{
+	FILE *f = open_memstream(text, len);
+
+	if (!f)
+		return -1;
+	log_print(f, log->data ? log->data : "", log->len, show, 0);
+	return fclose(f) ? -1 : 0;
+}
+
+static int show_json(const struct store *st, const struct store_slot *s,
+		     const struct strbuf *log, unsigned int show, const char *damage)
+{
+	char *text = NULL;
+	size_t len = 0;
+
+	if (render_log(log, show, &text, &len))
+		return error(EXIT_ERROR, "out of memory");
+	putchar('{');
+	json_record(stdout, st, s);
+	fputs(",\n \"damage\": ", stdout);
+	if (damage)
+		json_str(stdout, damage, strlen(damage));
+	else
+		fputs("null", stdout);
+	fputs(",\n \"log\": ", stdout);
+	json_str(stdout, text, len);
+	fputs("}\n", stdout);
+	free(text);
+	return 0;
+}
+
 static int cmd_list(int argc, char **argv)
 {
 	unsigned int order[STORE_MAX_SLOTS], i, n, unread = 0;
@@ -154,13 +304,19 @@ static int cmd_list(int argc, char **argv)
 	char when[32];
 	int ret;
 
-	(void)argv;
-	if (argc > 1)
-		return error(EXIT_USAGE, "list takes no arguments");
+	bool json = argc == 2 && !strcmp(argv[1], "--json");
+
+	if (argc > 1 && !json)
+		return error(EXIT_USAGE, "list takes no arguments but --json");
 	ret = open_store(&st, false);
 	if (ret)
 		return ret;
 	n = sorted_records(&st, order);
+	if (json) {
+		ret = list_json(&st, order, n);
+		store_close(&st);
+		return ret;
+	}
 	printf("%-5s %-19s  %-20s %-8s %8s  %s\n", "SEQ", "CRASHED (UTC)", "RELEASE",
 	       "STATE", "BYTES", "REASON");
 	for (i = 0; i < n; i++) {
@@ -234,18 +390,21 @@ static int cmd_show(int argc, char **argv)
 		{ "level", no_argument, NULL, 'l' },
 		{ "caller", no_argument, NULL, 'c' },
 		{ "info", no_argument, NULL, 'i' },
+		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned int show = 0;
-	bool info = false;
+	bool info = false, json = false;
 	struct strbuf log;
 	struct store st;
 	char err[256];
 	uint64_t seq = 0;
 	int c, slot, ret;
 
-	while ((c = getopt_long(argc, argv, "lci", longopts, NULL)) != -1) {
-		if (c == 'l')
+	while ((c = getopt_long(argc, argv, "lcij", longopts, NULL)) != -1) {
+		if (c == 'j')
+			json = true;
+		else if (c == 'l')
 			show |= LOG_SHOW_LEVEL;
 		else if (c == 'c')
 			show |= LOG_SHOW_CALLER;
@@ -266,6 +425,18 @@ static int cmd_show(int argc, char **argv)
 			     error(EXIT_NO_RECORD, "the store holds no records");
 	}
 	seq = st.slots[slot].hdr.seq;
+	if (json) {
+		sb_init(&log);
+		ret = store_read_log(&st, (unsigned int)slot, &log, err, sizeof(err));
+		c = show_json(&st, &st.slots[slot], &log, show, ret ? err : NULL);
+		sb_free(&log);
+		store_close(&st);
+		if (!c && fflush(stdout))
+			c = error(EXIT_ERROR, "write error: %s", strerror(errno));
+		if (!c && ret)
+			c = error(EXIT_ERROR, "record %" PRIu64 " is damaged: %s", seq, err);
+		return c;
+	}
 	if (info) {
 		print_info(stdout, &st.slots[slot]);
 		putchar('\n');
@@ -374,10 +545,58 @@ static int write_record_dir(const char *dir, const char *name, const struct stor
 	return sync_dir(dir);
 }
 
-static int export_one(struct store *st, unsigned int slot, const char *dir)
+/*
+ * The record as one journal entry, as systemd-pstore files a pstore
+ * record: a fixed MESSAGE_ID, the panic line in MESSAGE, the metadata in
+ * SAVEOOPS_* fields and the log, as in dmesg.txt, in SAVEOOPS_LOG.
+ */
+static int journal_record(const struct store *st, const struct store_slot *s,
+			  const struct strbuf *log, const char *path, char *err, size_t errlen)
+{
+	const struct store_record *h = &s->hdr;
+	char id[UUID_STR_LEN], when[32];
+	struct strbuf e;
+	char *text = NULL;
+	size_t len = 0;
+	int ret;
+
+	if (render_log(log, 0, &text, &len))
+		return set_err(err, errlen, "out of memory");
+	uuid_str(st->sb.uuid, id);
+	format_time(h->crash_time, when, sizeof(when));
+	sb_init(&e);
+	journal_fieldf(&e, "MESSAGE", "Linux %.65s crashed%s%s%s: %.256s (saveoops record %"
+		       PRIu64 ")", h->release, h->crash_time ? " at " : "",
+		       h->crash_time ? when : "", h->crash_time ? " UTC" : "",
+		       h->reason[0] ? h->reason : "no panic line", h->seq);
+	journal_fieldf(&e, "MESSAGE_ID", "%s", SAVEOOPS_MESSAGE_ID);
+	journal_fieldf(&e, "PRIORITY", "%d", 2);	/* LOG_CRIT, as a panic is */
+	journal_fieldf(&e, "SYSLOG_IDENTIFIER", "saveoops");
+	journal_fieldf(&e, "SAVEOOPS_SEQ", "%" PRIu64, h->seq);
+	journal_fieldf(&e, "SAVEOOPS_RELEASE", "%.65s", h->release);
+	journal_fieldf(&e, "SAVEOOPS_BUILD_ID", "%.41s", h->build_id);
+	if (h->crash_time) {
+		journal_fieldf(&e, "SAVEOOPS_CRASH_TIME", "%s", when);
+		journal_fieldf(&e, "SAVEOOPS_CRASH_TIMESTAMP", "%" PRId64, h->crash_time);
+	}
+	journal_fieldf(&e, "SAVEOOPS_CAPTURE_TIMESTAMP", "%" PRId64, h->capture_time);
+	journal_fieldf(&e, "SAVEOOPS_REASON", "%.256s", h->reason);
+	journal_fieldf(&e, "SAVEOOPS_STATE", "%s", slot_state(s));
+	journal_fieldf(&e, "SAVEOOPS_STORE_UUID", "%s", id);
+	journal_fieldf(&e, "SAVEOOPS_DIR", "%s", path);
+	journal_field(&e, "SAVEOOPS_LOG", text ? text : "", len);
+	free(text);
+	ret = journal_send(&e, err, errlen);
+	sb_free(&e);
+	return ret;
+}
+
+/* Return: 0, EXIT_ERROR; *@sent_fail when the journal did not take it. */
+static int export_one(struct store *st, unsigned int slot, const char *dir, bool journal,
+		      bool *sent_fail)
 {
 	const struct store_slot *s = &st->slots[slot];
-	char name[128], id[UUID_STR_LEN], err[256];
+	char name[128], id[UUID_STR_LEN], err[256], path[4200];
 	struct strbuf log;
 	bool existed;
 	int ret, damaged;
@@ -385,13 +604,20 @@ static int export_one(struct store *st, unsigned int slot, const char *dir)
 	uuid_str(st->sb.uuid, id);
 	snprintf(name, sizeof(name), "saveoops-%" PRIu64 "-%" PRId64 "-%s", s->hdr.seq,
 		 s->hdr.crash_time ? s->hdr.crash_time : s->hdr.capture_time, id);
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	sb_init(&log);
 	damaged = store_read_log(st, slot, &log, err, sizeof(err));
 	ret = write_record_dir(dir, name, s, &log, &existed);
+	/* Only a record written now: one already there went to the journal then. */
+	if (!ret && !existed && journal &&
+	    journal_record(st, s, &log, path, err, sizeof(err))) {
+		error(0, "record %" PRIu64 ": not sent to the journal: %s", s->hdr.seq, err);
+		*sent_fail = true;
+	}
 	sb_free(&log);
 	if (ret)
 		return ret;
-	printf("%s/%s%s\n", dir, name, existed ? " exists already: not overwritten" :
+	printf("%s%s\n", path, existed ? " exists already: not overwritten" :
 	       damaged ? " (damaged record: log as read)" : "");
 	if (st->writable && store_set_flags(st, slot, REC_EXPORTED, err, sizeof(err)))
 		return error(EXIT_ERROR, "record %" PRIu64 " exported but not marked: %s",
@@ -399,17 +625,128 @@ static int export_one(struct store *st, unsigned int slot, const char *dir)
 	return 0;
 }
 
+struct exported {
+	char name[256];
+	int64_t time;
+	uint64_t seq;
+};
+
+static int exported_cmp(const void *a, const void *b)
+{
+	const struct exported *x = a, *y = b;
+
+	if (x->time != y->time)
+		return x->time < y->time ? -1 : 1;
+	if (x->seq != y->seq)
+		return x->seq < y->seq ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+/* Remove a directory export wrote: its two files, then itself. */
+static int remove_export(const char *dir, const char *name)
+{
+	static const char * const files[] = { "dmesg.txt", "info" };
+	char path[4400];
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(files); i++) {
+		snprintf(path, sizeof(path), "%s/%s/%s", dir, name, files[i]);
+		if (unlink(path) && errno != ENOENT)
+			return error(EXIT_ERROR, "%s: %s", path, strerror(errno));
+	}
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if (rmdir(path))
+		return error(EXIT_ERROR, "%s: %s", path, strerror(errno));
+	printf("%s removed (--keep)\n", path);
+	return 0;
+}
+
+/*
+ * Keep the @keep newest saveoops-SEQ-TIME-* directories of @dir (by crash
+ * time, then sequence number); anything else in @dir is left alone.
+ */
+static int prune_exports(const char *dir, unsigned int keep)
+{
+	struct exported *list = NULL, *more;
+	size_t n = 0, cap = 0, i;
+	struct dirent *de;
+	uint64_t seq;
+	int64_t t;
+	int ret = 0, end;
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return error(EXIT_ERROR, "%s: %s", dir, strerror(errno));
+	while ((de = readdir(d))) {
+		end = 0;
+		if (sscanf(de->d_name, "saveoops-%" SCNu64 "-%" SCNd64 "-%n", &seq, &t,
+			   &end) != 2 || !end || strlen(de->d_name) >= sizeof(list->name))
+			continue;
+		if (n == cap) {
+			cap = cap ? 2 * cap : 16;
+			more = realloc(list, cap * sizeof(*list));
+			if (!more) {
+				ret = error(EXIT_ERROR, "out of memory");
+				break;
+			}
+			list = more;
+		}
+		snprintf(list[n].name, sizeof(list[n].name), "%s", de->d_name);
+		list[n].time = t;
+		list[n++].seq = seq;
+	}
+	closedir(d);
+	if (!ret && n > keep) {
+		qsort(list, n, sizeof(*list), exported_cmp);
+		for (i = 0; i < n - keep; i++)
+			ret |= remove_export(dir, list[i].name);
+	}
+	free(list);
+	return ret;
+}
+
+static int parse_yes_no(const char *s, bool *val)
+{
+	if (!s || !strcmp(s, "yes") || !strcmp(s, "1") || !strcmp(s, "true"))
+		*val = true;
+	else if (!strcmp(s, "no") || !strcmp(s, "0") || !strcmp(s, "false"))
+		*val = false;
+	else
+		return -1;
+	return 0;
+}
+
 static int cmd_export(int argc, char **argv)
 {
+	static const struct option longopts[] = {
+		{ "all", no_argument, NULL, 'a' },
+		{ "journal", optional_argument, NULL, 'j' },
+		{ "keep", required_argument, NULL, 'k' },
+		{ NULL, 0, NULL, 0 },
+	};
 	unsigned int order[STORE_MAX_SLOTS], i, n;
-	bool all = argc == 3 && !strcmp(argv[2], "--all");
+	bool all = false, journal = false, sent_fail = false;
+	uint64_t keep = 0;
+	const char *dir;
 	struct store st;
-	int ret = 0;
+	int c, ret = 0;
 
-	if (argc != 2 && !all)
-		return error(EXIT_USAGE, "usage: saveoops export DIR [--all]");
-	if (mkdir(argv[1], 0700) && errno != EEXIST)
-		return error(EXIT_ERROR, "%s: %s", argv[1], strerror(errno));
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		if (c == 'a')
+			all = true;
+		else if (c == 'j' && parse_yes_no(optarg, &journal))
+			return error(EXIT_USAGE, "bad --journal '%s': yes or no", optarg);
+		else if (c == 'k' && (parse_u64(optarg, &keep) || keep > UINT32_MAX))
+			return error(EXIT_USAGE, "bad --keep '%s'", optarg);
+		else if (c != 'j' && c != 'k')
+			return EXIT_USAGE;
+	}
+	if (argc - optind != 1)
+		return error(EXIT_USAGE, "usage: saveoops export [--all] [--journal[=yes|no]] "
+			     "[--keep N] DIR");
+	dir = argv[optind];
+	if (mkdir(dir, 0700) && errno != EEXIST)
+		return error(EXIT_ERROR, "%s: %s", dir, strerror(errno));
 	if (open_store(&st, true)) {
 		fprintf(stderr, "saveoops: exporting without marking records exported\n");
 		ret = open_store(&st, false);
@@ -419,9 +756,11 @@ static int cmd_export(int argc, char **argv)
 	n = sorted_records(&st, order);
 	for (i = 0; i < n && !ret; i++)
 		if (all || !(st.slots[order[i]].hdr.flags & REC_EXPORTED))
-			ret = export_one(&st, order[i], argv[1]);
+			ret = export_one(&st, order[i], dir, journal, &sent_fail);
 	store_close(&st);
-	return ret;
+	if (!ret && keep)
+		ret = prune_exports(dir, (unsigned int)keep);
+	return ret ? ret : sent_fail ? EXIT_ERROR : 0;
 }
 
 static uint64_t fd_size(int fd)
