@@ -108,8 +108,12 @@ int journal_send(const struct strbuf *entry, char *err, size_t errlen)
 	sock = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (sock < 0)
 		return set_err(err, errlen, "socket: %s", strerror(errno));
-	if (sendto(sock, entry->data, entry->len, MSG_NOSIGNAL, (struct sockaddr *)&sa,
-		   sizeof(sa)) < 0) {
+	/* $SAVEOOPS_JOURNAL_MEMFD=1: the memfd way always (for tests). */
+	if (getenv("SAVEOOPS_JOURNAL_MEMFD")) {
+		if (send_memfd(sock, &sa, entry))
+			ret = set_err(err, errlen, "%s: %s", path, strerror(errno));
+	} else if (sendto(sock, entry->data, entry->len, MSG_NOSIGNAL, (struct sockaddr *)&sa,
+			  sizeof(sa)) < 0) {
 		/* Too big for a datagram (the socket's buffer): a memfd. */
 		if ((errno != EMSGSIZE && errno != ENOBUFS) || send_memfd(sock, &sa, entry))
 			ret = set_err(err, errlen, "%s: %s", path, strerror(errno));

@@ -10,7 +10,10 @@
 
 #include "util.h"
 
-/* journald's socket; $SAVEOOPS_JOURNAL_SOCKET replaces it (for tests). */
+/*
+ * journald's socket; for tests, $SAVEOOPS_JOURNAL_SOCKET replaces it and
+ * $SAVEOOPS_JOURNAL_MEMFD sends every entry in a memfd.
+ */
 #define JOURNAL_SOCKET	"/run/systemd/journal/socket"
 
 void journal_field(struct strbuf *entry, const char *name, const char *value, size_t len);
