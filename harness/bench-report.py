@@ -66,6 +66,8 @@ def parse_log(path):
             if text.startswith("Linux version "):
                 kernel += 1
             k = "k%d." % kernel
+            if text.startswith("Linux version "):
+                put(k + "start", host, kt)
             m = re.match(r"crash_early: armed in (\S+): .*took (\d+) us", text)
             if m:
                 put(k + "armed", host, kt, int(m.group(2)))
@@ -159,7 +161,10 @@ def analyse(rows):
             res["latency" if r["group"] == "latency" else "scale_log"].append({
                 "run": r["run"], "method": r["method"], "log_buf_len": r["param"],
                 "verdict": r["verdict"], "panic_to_durable_s": total,
-                "init_to_durable_s": side})
+                "init_to_durable_s": side,
+                "panic_to_capture_start_s": (host(ev, "k2.start") - host(ev, "k1.panic")
+                                             if "k2.start" in ev and "k1.panic" in ev
+                                             else None)})
         elif r["group"] in ("memory", "distro-memory"):
             res[r["group"].replace("-", "_")].append({"crashkernel_mib": int(r["param"]), "verdict": r["verdict"],
                                   "armed": "k1.armed" in ev})
@@ -185,6 +190,10 @@ def summarise(res, outdir):
             m["time_to_armed"] = (on["armed_s"], off["armed_s"], ratio(on["armed_s"], off["armed_s"]))
             m["arming_cost"] = (on["took_s"], kx, ratio(on["took_s"], kx))
             m["boot_to_init"] = (on["init_s"], off["init_s"], ratio(on["init_s"], off["init_s"]))
+        distro = next((a for a in res["arm"] if a["run"] == run and a["mode"] == "distro"), None)
+        if distro and off:
+            m["boot_to_init_distro"] = (distro["init_s"], off["init_s"],
+                                        ratio(distro["init_s"], off["init_s"]))
         lat = {l["method"]: l for l in res["latency"] if l["run"] == run}
         if "saveoops" in lat and "busybox" in lat:
             a, b = lat["saveoops"], lat["busybox"]
@@ -229,18 +238,60 @@ def missed_notes(first, res):
                    "(ratio %.3f). A capture kernel that boots faster (fewer drivers, "
                    "no SMP bring-up) would close it."
                    % (lat[0] - prog[0], lat[1] - prog[1], prog[0], prog[1], prog[2]))
-    if cost and cost[2] is not None and cost[2] > 1.1:
-        out.append("arming cost: the in-kernel load took longer than kexec -s -p in this "
-                   "run; both compute the same digest, so the difference is host load "
-                   "noise under TCG (see the spread).")
+    if cost and cost[2] is not None and cost[2] > 0.6:
+        out.append("arming cost: kexec -s -p loads through the same kexec_file code, so "
+                   "it gains as much from hashing only the data; what separates the two "
+                   "is what kexec(8) adds (exec, reading the files, the copies into "
+                   "vmalloc()ed buffers) against the in-kernel load's reading the "
+                   "payload in place.")
     return out
+
+
+def cpio_members(path):
+    """{name: (offset, size)} of the members of a newc cpio (the first archive)."""
+    out = {}
+    with open(path, "rb") as f:
+        data = f.read()
+    off = 0
+    while off + 110 <= len(data) and data[off:off + 6] in (b"070701", b"070702"):
+        size = int(data[off + 54:off + 62], 16)
+        nlen = int(data[off + 94:off + 102], 16)
+        name = data[off + 110:off + 110 + nlen - 1].decode()
+        doff = (off + 110 + nlen + 3) & ~3
+        if name == "TRAILER!!!":
+            break
+        out[name] = (doff, size)
+        off = (doff + size + 3) & ~3
+    return out, data
+
+
+def hashed_bytes(payload):
+    """Bytes the digest covers for a payload's kernel and initrd: now (the
+    data only) and before (each segment up to its memsz: the kernel's up to
+    init_size). The boot parameters' page is left out of both."""
+    if not os.path.exists(payload):
+        return None
+    members, data = cpio_members(payload)
+    if "kernel/kdump/vmlinuz" not in members:
+        return None
+    koff, klen = members["kernel/kdump/vmlinuz"]
+    hdr = data[koff:koff + 0x270]
+    setup = hdr[0x1f1] or 4
+    init_size = int.from_bytes(hdr[0x260:0x264], "little")
+    page = lambda x: (x + 4095) & ~4095
+    kdata = klen - (setup + 1) * 512
+    ilen = members.get("kernel/kdump/initrd", (0, 0))[1]
+    return dict(now=kdata + ilen, before=page(init_size) + page(ilen),
+                kernel_data=kdata, init_size=init_size, initrd=ilen)
 
 
 TARGETS = [
     # key, label, unit, target, compare, how the ratio reads
     ("time_to_armed", "time to armed (kernel clock)", "s", 0.05, "<="),
-    ("arming_cost", "arming cost, same payload", "s", 1.10, "<="),
+    ("arming_cost", "arming cost, same payload", "s", 0.60, "<="),
     ("boot_to_init", "boot to /init (on/off)", "s", 1.03, "<="),
+    ("boot_to_init_distro", "boot to /init, Debian's kernel as the capture kernel (on/off)",
+     "s", 1.05, "<="),
     ("capture_latency", "panic to record durable", "s", 0.50, "<="),
     ("capture_program", "capture /init to durable", "s", None, None),
 ]
@@ -287,7 +338,8 @@ def report(outdir, load, wall, nruns, delay):
         spread = "%.3f-%.3f (n=%d)" % (min(rs), max(rs), len(rs)) if len(rs) > 1 else "n=1"
         met = "-" if target is None or r is None else ("yes" if r <= target else "no")
         alt = {"time_to_armed": "(b)", "arming_cost": "kexec -s -p",
-               "boot_to_init": "off", "capture_latency": "makedumpfile",
+               "boot_to_init": "off", "boot_to_init_distro": "off",
+               "capture_latency": "makedumpfile",
                "capture_program": "makedumpfile"}[key]
         p("| %s | %s | %s %s | %s | %s | %s | %s |" % (
             label, fmt(a), fmt(b), alt, "%.3f" % r if r is not None else "-",
@@ -309,6 +361,40 @@ def report(outdir, load, wall, nruns, delay):
               if dsmallest else "none", dmet))
         summary.append(dict(metric="distro_memory", saveoops=dsmallest, payload_bytes=dpsize,
                             alternative=96, target=96, met=dmet))
+    p("")
+    p("Bytes the purgatory digest covers, kernel and initrd (the load hashes these; "
+      "before, each segment was hashed up to its memsz, the kernel's up to init_size):")
+    p("")
+    p("| payload | kernel data | init_size | initrd | hashed now | hashed before | now/before |")
+    p("| --- | --- | --- | --- | --- | --- | --- |")
+    for name in ("default", "distro"):
+        h = hashed_bytes(os.path.join(outdir, "payload-" + name, "payload.cpio"))
+        if h:
+            p("| %s | %d KiB | %d KiB | %d KiB | %d KiB | %d KiB | %.3f |" % (
+                name, h["kernel_data"] >> 10, h["init_size"] >> 10, h["initrd"] >> 10,
+                h["now"] >> 10, h["before"] >> 10, h["now"] / h["before"]))
+            summary.append(dict(metric="hashed_bytes_" + name, **h))
+    starts = [l["panic_to_capture_start_s"] for l in res["latency"]
+              if l["method"] == "saveoops" and l["panic_to_capture_start_s"] is not None]
+    if starts:
+        p("")
+        p("Crash path: panic to the capture kernel's first line (purgatory's checks, "
+          "the capture kernel's decompression), host clock: median %.3f s over %d boot(s)."
+          % (median(starts), len(starts)))
+        summary.append(dict(metric="panic_to_capture_start", saveoops=median(starts),
+                            n=len(starts)))
+    sha = {}
+    if os.path.exists(os.path.join(outdir, "sha.txt")):
+        with open(os.path.join(outdir, "sha.txt"), encoding="utf-8") as f:
+            sha = {k: float(v) for k, v in (line.split() for line in f if line.strip())}
+    if "generic" in sha:
+        p("")
+        p("SHA-256 on the host CPU (MiB/s): plain C (as the kernel's generic library "
+          "code) %.1f" % sha["generic"] +
+          ("; OpenSSL with SHA-NI %.1f (%.2fx), without %.1f" % (
+              sha["openssl-sha-ni"], sha["openssl-sha-ni"] / sha["generic"],
+              sha["openssl-no-sha-ni"]) if "openssl-sha-ni" in sha else "") + ".")
+        summary.append(dict(metric="sha256_mib_s", **sha))
     notes = missed_notes(first, res)
     if notes:
         p("")

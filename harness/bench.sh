@@ -16,6 +16,9 @@
 #   scaling    arming cost vs payload size; capture latency vs log size
 #   distro     the smallest crashkernel= that captures with Debian's kernel
 #              as the capture kernel, the default payload with its modules
+#   sha        on the host: SHA-256 in plain C (as the kernel's generic
+#              library code, which kexec_file uses) against OpenSSL with
+#              and without SHA-NI (the crypto API's sha256-ni before)
 #
 # Environment: BENCH_RUNS (2) repeats the ratio-defining boots (arm,
 # latency) for their spread; BENCH_REPS (3) kexec -s -p loads per arm boot;
@@ -29,7 +32,7 @@ BENCH_RUNS=${BENCH_RUNS:-2}
 BENCH_REPS=${BENCH_REPS:-3}
 BENCH_DELAY=${BENCH_DELAY:-2}
 BENCH_OUT=${BENCH_OUT:-$SAVEOOPS_OUT/bench}
-BENCH_ONLY=${BENCH_ONLY:-coverage arm latency memory scaling distro}
+BENCH_ONLY=${BENCH_ONLY:-coverage arm latency memory scaling distro sha}
 REPORT=$SAVEOOPS_TOP/harness/bench-report.py
 SAVEOOPS=$SAVEOOPS_TOOLS/saveoops
 # The kernel's default capture command line plus this boot's console, as
@@ -157,6 +160,19 @@ make_padded_payload()
 	make_payload "$dir" "$dir/capture.cpio"
 }
 
+# The default payload saveoops-mkpayload builds for Debian's kernel
+# (harness/distro-kernel.sh), with its modules, in payload-distro/.
+make_distro_payload()
+{
+	local distro dir=$BENCH_OUT/payload-distro
+
+	[ ! -s "$dir/payload.cpio" ] || return 0
+	distro=$("$SAVEOOPS_TOP/harness/distro-kernel.sh")
+	mkdir -p "$dir"
+	"$SAVEOOPS_TOOLS/saveoops-mkpayload" --kernel "$distro" --output "$dir/payload.cpio" \
+		2> "$dir/mkpayload.txt"
+}
+
 # new_boot NAME: a fresh directory for one boot, its path printed.
 new_boot()
 {
@@ -181,7 +197,7 @@ ext2_has()
 
 new_store()
 {
-	"$SAVEOOPS" format --slots 2 --size "${2:-8M}" "$1" > /dev/null
+	"$SAVEOOPS" format --image --slots 2 --size "${2:-8M}" "$1" > /dev/null
 }
 
 new_ext2()
@@ -251,6 +267,11 @@ bench_arm()
 	done
 	first_initrd "$BENCH_OUT/initrd-on" "$payload" with-payload
 	first_initrd "$BENCH_OUT/initrd-off" "$payload"
+	# Debian's kernel as the capture kernel (init_size 64 MiB): the same
+	# first kernel and /init, nothing loaded from userspace.
+	make_distro_payload
+	cat "$BENCH_OUT/payload-distro/payload.cpio" "$SAVEOOPS_OUT/guest.cpio.gz" \
+		"$payload/bench.cpio" > "$BENCH_OUT/initrd-on-distro"
 	for run in $(seq 1 "$BENCH_RUNS"); do
 		dir=$(new_boot "arm-on-$run")
 		run_guest "$dir" "crashkernel=$CRASHKERNEL bench.steps=kexec:r1$steps" "$BENCH_OUT/initrd-on"
@@ -258,6 +279,9 @@ bench_arm()
 		dir=$(new_boot "arm-off-$run")
 		run_guest "$dir" "crashkernel=$CRASHKERNEL bench.steps=kexec:b$steps" "$BENCH_OUT/initrd-off"
 		record arm off "$run" b - - - "$dir"
+		dir=$(new_boot "arm-distro-$run")
+		run_guest "$dir" "crashkernel=$CRASHKERNEL bench.steps=" "$BENCH_OUT/initrd-on-distro"
+		record arm distro "$run" a - - - "$dir"
 		note "arm: run $run done"
 	done
 }
@@ -371,12 +395,9 @@ distro_boot()
 # init_size alone) and 160M, since each of its boots takes half a minute.
 bench_distro()
 {
-	local distro lo=64 hi=160 mib dir=$BENCH_OUT/payload-distro
+	local lo=64 hi=160 mib dir=$BENCH_OUT/payload-distro
 
-	distro=$("$SAVEOOPS_TOP/harness/distro-kernel.sh")
-	mkdir -p "$dir"
-	"$SAVEOOPS_TOOLS/saveoops-mkpayload" --kernel "$distro" --output "$dir/payload.cpio" \
-		2> "$dir/mkpayload.txt"
+	make_distro_payload
 	# The crash comes before /init: the guest image needs no bench steps.
 	cat "$dir/payload.cpio" "$SAVEOOPS_OUT/guest.cpio.gz" > "$BENCH_OUT/initrd-distro"
 	if ! distro_boot $hi; then
@@ -393,6 +414,33 @@ bench_distro()
 	done
 }
 
+# 8. SHA-256 on the host CPU, MiB/s: harness/sha256-speed.c (plain C) over
+# 64 MiB, best of 3, and `openssl speed` with its SHA-NI code and with SHA-NI
+# masked off (OPENSSL_ia32cap, CPUID.7:EBX bit 29), if the CPU has sha_ni.
+bench_sha()
+{
+	local out=$BENCH_OUT/sha.txt i best=0 v
+
+	gcc -O2 -std=c11 -o "$BENCH_OUT/sha256-speed" "$SAVEOOPS_TOP/harness/sha256-speed.c"
+	[ "$("$BENCH_OUT/sha256-speed" -t)" = \
+		ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad ] ||
+		die "sha256-speed computes a wrong digest"
+	for i in 1 2 3; do
+		v=$("$BENCH_OUT/sha256-speed" 64 | cut -d' ' -f1)
+		best=$(echo "$v $best" | awk '{ print ($1 > $2) ? $1 : $2 }')
+	done
+	echo "generic $best" > "$out"
+	grep -qw sha_ni /proc/cpuinfo || { note "sha: no sha_ni on this CPU"; return 0; }
+	openssl_mib()
+	{
+		openssl speed -seconds 2 -bytes 16384 -evp sha256 2> /dev/null |
+			awk '$1 == "sha256" { sub("k", "", $2); printf "%.1f\n", $2 * 1000 / 1048576 }'
+	}
+	echo "openssl-sha-ni $(openssl_mib)" >> "$out"
+	echo "openssl-no-sha-ni $(OPENSSL_ia32cap=":~0x20000000" openssl_mib)" >> "$out"
+	note "sha: $(tr '\n' ' ' < "$out")"
+}
+
 main()
 {
 	local group start
@@ -402,7 +450,7 @@ main()
 	command -v makedumpfile > /dev/null || die "no makedumpfile (harness/deps.sh installs it)"
 	start=$(date +%s)
 	mkdir -p "$BENCH_OUT"
-	rm -rf "$BENCH_OUT/boots" "$BENCH_OUT/boots.tsv"
+	rm -rf "$BENCH_OUT/boots" "$BENCH_OUT/boots.tsv" "$BENCH_OUT/payload-distro"
 	note "bench: output in $BENCH_OUT; load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 	make_default_payload
 	make_busybox_payload

@@ -141,7 +141,7 @@ static bool __init crash_early_find_in_initrd(struct crash_early_payload *p,
 	return false;
 }
 
-/* The initrd is freed once unpacked: the load needs a copy of its own. */
+/* The initrd is freed once unpacked: a load that waits needs a copy. */
 static void * __init crash_early_copy(const void *src, size_t len)
 {
 	void *buf;
@@ -185,20 +185,33 @@ static int __init crash_early_cmdline(struct kexec_file_bufs *bufs,
 	return 0;
 }
 
-/* On failure, one line has said why; the caller frees @bufs. */
+/*
+ * A load now reads the payload where it lies: the initrd is freed only once
+ * it is unpacked, a built-in payload with the init memory. A load that
+ * waits for late_initcall_sync needs copies. On failure, one line has said
+ * why; the caller frees @bufs.
+ */
 static int __init crash_early_fill_bufs(struct kexec_file_bufs *bufs,
-					const struct crash_early_payload *p)
+					const struct crash_early_payload *p,
+					bool copy)
 {
+	bufs->kernel_len = p->kernel_len;
+	bufs->initrd_len = p->initrd_len;
+	if (!copy) {
+		/* kexec_file_load_bufs() only reads lent buffers. */
+		bufs->kernel = (void *)p->kernel;
+		bufs->initrd = (void *)p->initrd;
+		bufs->lent = true;
+		return crash_early_cmdline(bufs, p);
+	}
+
 	bufs->kernel = crash_early_copy(p->kernel, p->kernel_len);
 	if (!bufs->kernel)
 		return -ENOMEM;
-	bufs->kernel_len = p->kernel_len;
-
 	if (p->initrd) {
 		bufs->initrd = crash_early_copy(p->initrd, p->initrd_len);
 		if (!bufs->initrd)
 			return -ENOMEM;
-		bufs->initrd_len = p->initrd_len;
 	}
 
 	return crash_early_cmdline(bufs, p);
@@ -286,6 +299,7 @@ static int __init crash_early_arm(const struct crash_early_payload *p,
 		.own_cmdline = p->cmdline,
 	};
 	size_t need = p->kernel_len + p->initrd_len;
+	bool wait;
 	int ret;
 
 	if (need > resource_size(&crashk_res)) {
@@ -302,18 +316,19 @@ static int __init crash_early_arm(const struct crash_early_payload *p,
 		return ret;
 	}
 
-	ret = crash_early_fill_bufs(&img.bufs, p);
-	if (ret) {
-		kexec_file_free_bufs(&img.bufs);
-		return ret;
-	}
-
 	/*
 	 * The keyrings a signature is checked against and IMA's policy are
 	 * set up by initcalls. Until then only an image that no policy could
 	 * refuse is loaded; any other waits for them.
 	 */
-	if (kexec_file_boot_load_must_wait(img.bufs.origin)) {
+	wait = kexec_file_boot_load_must_wait(img.bufs.origin);
+	ret = crash_early_fill_bufs(&img.bufs, p, wait);
+	if (ret) {
+		kexec_file_free_bufs(&img.bufs);
+		return ret;
+	}
+
+	if (wait) {
 		pr_info("%svmlinuz is subject to a signature or IMA policy: waiting for it, until late_initcall_sync\n",
 			CRASH_EARLY_DIR);
 		crash_early_deferred = img;

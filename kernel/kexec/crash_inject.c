@@ -15,9 +15,11 @@
  * "smp" is a CPU hotplug callback, "init" a binary format handler that pid 1
  * meets first when it executes init.
  *
- * TYPE is panic (the default), oops (a NULL pointer write), bug (BUG()), or
+ * TYPE is panic (the default), oops (a NULL pointer write), bug (BUG()),
  * corrupt: change a byte of the loaded crash kernel behind the kexec code's
- * back, then panic, so that purgatory's digest check fails.
+ * back, then panic, so that purgatory's digest check fails, or fill: write
+ * a byte into the zeros after a loaded segment's data, which the digest
+ * does not cover, so that purgatory's zero check fails.
  *
  * This is a test tool: it exists to crash the machine.
  */
@@ -47,6 +49,7 @@ enum crash_inject_type {
 	CRASH_INJECT_OOPS,
 	CRASH_INJECT_BUG,
 	CRASH_INJECT_CORRUPT,
+	CRASH_INJECT_FILL,
 };
 
 static const char * const crash_inject_types[] = {
@@ -54,6 +57,7 @@ static const char * const crash_inject_types[] = {
 	[CRASH_INJECT_OOPS]	= "oops",
 	[CRASH_INJECT_BUG]	= "bug",
 	[CRASH_INJECT_CORRUPT]	= "corrupt",
+	[CRASH_INJECT_FILL]	= "fill",
 };
 
 static const char *crash_inject_stage __ro_after_init;
@@ -91,27 +95,35 @@ static int __init crash_inject_setup(char *arg)
 early_param("crash_inject", crash_inject_setup);
 
 /*
- * Flip a byte in the middle of the crash image's largest segment, the
- * kernel or its initramfs, as a stray write would: purgatory's digest
- * covers both.
+ * Flip a byte in the middle of the data of the crash image's largest
+ * segment, the kernel or its initramfs, as a stray write would: purgatory's
+ * digest covers both. With @fill, write into the middle of the largest zero
+ * fill after a segment's data instead (the kernel's, up to its init_size),
+ * which purgatory checks for zeros.
  */
-static void crash_inject_corrupt(void)
+static void crash_inject_corrupt(bool fill)
 {
 	struct kimage *image = kexec_crash_image;
-	struct kexec_segment *seg = NULL;
-	unsigned long i, addr;
+	struct kexec_segment *seg = NULL, *s;
+	unsigned long i, addr, size, most = 0;
 
-	for (i = 0; image && i < image->nr_segments; i++)
-		if (!seg || image->segment[i].bufsz > seg->bufsz)
-			seg = &image->segment[i];
+	for (i = 0; image && i < image->nr_segments; i++) {
+		s = &image->segment[i];
+		size = fill ? s->memsz - s->bufsz : s->bufsz;
+		if (size > most) {
+			seg = s;
+			most = size;
+		}
+	}
 	if (!seg) {
 		pr_emerg("no crash kernel loaded, nothing to corrupt\n");
 		return;
 	}
-	addr = seg->mem + seg->bufsz / 2;
+	addr = seg->mem + (fill ? seg->bufsz : 0) + most / 2;
 	arch_kexec_unprotect_crashkres();
 	*(u8 *)phys_to_virt(addr) ^= 0xff;
-	pr_emerg("flipped the byte at %#lx in the loaded crash kernel\n", addr);
+	pr_emerg("flipped the byte at %#lx in the loaded crash kernel's %s\n",
+		 addr, fill ? "zero fill" : "data");
 }
 
 /**
@@ -134,7 +146,8 @@ void crash_inject_at(const char *stage)
 	case CRASH_INJECT_BUG:
 		BUG();
 	case CRASH_INJECT_CORRUPT:
-		crash_inject_corrupt();
+	case CRASH_INJECT_FILL:
+		crash_inject_corrupt(crash_inject_type == CRASH_INJECT_FILL);
 		break;
 	default:
 		break;

@@ -112,9 +112,19 @@ case_begin corrupt
 pack_payload "$TEST_DIR/payload-corrupt.cpio" "$SAVEOOPS_BZIMAGE" "$capture" "$CAPTURE_CMDLINE"
 boot_guest --payload "$TEST_DIR/payload-corrupt.cpio" --expect-end none --timeout 90 \
 	--append "crashkernel=256M crash_inject=armed,corrupt panic=0"
-log_has "corrupt: the crash kernel was damaged" 'crash_inject: flipped the byte at 0x[0-9a-f]+ in the loaded crash kernel'
+log_has "corrupt: the crash kernel was damaged" "crash_inject: flipped the byte at 0x[0-9a-f]+ in the loaded crash kernel's data"
 log_has "corrupt: the first kernel panicked" 'Kernel panic - not syncing: crash_inject: stage armed'
 log_count "corrupt: the capture kernel never booted" 1 'Linux version '
+
+# A byte written into the zeros after the kernel's data (up to its
+# init_size), which the digest no longer covers: purgatory's zero check
+# fails and it resets the machine, as for a damaged segment.
+case_begin fill
+boot_guest --payload "$TEST_DIR/payload-corrupt.cpio" --expect-end none --timeout 90 \
+	--append "crashkernel=256M crash_inject=armed,fill panic=0"
+log_has "fill: the zero fill was written to" "crash_inject: flipped the byte at 0x[0-9a-f]+ in the loaded crash kernel's zero fill"
+log_has "fill: the first kernel panicked" 'Kernel panic - not syncing: crash_inject: stage armed'
+log_count "fill: the capture kernel never booted" 1 'Linux version '
 
 case_begin bad-parameter
 boot_guest --payload "$TEST_DIR/payload-corrupt.cpio" \
