@@ -16,7 +16,10 @@
 . "$(dirname "$0")/../../harness/testlib.sh"
 
 src=$SAVEOOPS_TOP/tools/saveoops
-out=$SAVEOOPS_CACHE/tools-test/hooks/
+# The programs built once for the tests of the installed tool, under a lock:
+# install.t, hooks.t, manpages.t and saveoops-journal.t share them.
+out=$SAVEOOPS_CACHE/tools-test/dist/
+mk() { mkdir -p "$out" && flock "$out.lock" make -s -C "$src" OUTPUT="$out" "$@"; }
 root=$TEST_DIR/root
 kernel=$SAVEOOPS_BZIMAGE
 
@@ -34,7 +37,7 @@ check()
 	fi
 }
 
-make -s -C "$src" OUTPUT="$out" DESTDIR="$root" install > "$TEST_DIR/make.log" 2>&1 ||
+mk DESTDIR="$root" install > "$TEST_DIR/make.log" 2>&1 ||
 	{ sed 's/^/# /' "$TEST_DIR/make.log"; tap "not ok" "make install"; done_testing; }
 MKPAYLOAD=$root/usr/sbin/saveoops-mkpayload
 SAVEOOPS=$root/usr/sbin/saveoops

@@ -8,7 +8,10 @@
 . "$(dirname "$0")/../../harness/testlib.sh"
 
 src=$SAVEOOPS_TOP/tools/saveoops
-out=$SAVEOOPS_CACHE/tools-test/install/
+# The programs built once for the tests of the installed tool, under a lock:
+# install.t, hooks.t, manpages.t and saveoops-journal.t share them.
+out=$SAVEOOPS_CACHE/tools-test/dist/
+mk() { mkdir -p "$out" && flock "$out.lock" make -s -C "$src" OUTPUT="$out" "$@"; }
 root=$TEST_DIR/root
 
 # check DESCRIPTION COMMAND...: ok when COMMAND succeeds.
@@ -49,7 +52,7 @@ installed()
 }
 
 check "make install DESTDIR= succeeds" \
-	make -s -C "$src" OUTPUT="$out" DESTDIR="$root" install
+	mk DESTDIR="$root" install
 if diff -u <(expected) <(installed "$root") > "$TEST_DIR/list.diff"; then
 	tap ok "exactly the listed files, with their modes"
 else
@@ -58,7 +61,7 @@ else
 fi
 check "make install-list names the same files" \
 	diff -u <(expected | cut -d' ' -f2 | sed 's|^|/|') \
-		<(make -s -C "$src" OUTPUT="$out" install-list | sort)
+		<(mk install-list | sort)
 check "no @PLACEHOLDER@ is left in the installed scripts" \
 	bash -c '! grep -n "@[A-Z]*@" "$@"' - "$root/lib/systemd/system/saveoops.service" \
 	"$root/usr/share/initramfs-tools/hooks/saveoops" \
@@ -80,7 +83,7 @@ else
 fi
 
 echo "SAVEOOPS_STORE=/dev/sdz9" >> "$root/etc/default/saveoops"
-check "a second install succeeds" make -s -C "$src" OUTPUT="$out" DESTDIR="$root" install
+check "a second install succeeds" mk DESTDIR="$root" install
 check "and keeps the administrator's /etc/default/saveoops" \
 	grep -qx 'SAVEOOPS_STORE=/dev/sdz9' "$root/etc/default/saveoops"
 
@@ -103,7 +106,7 @@ check "with the installed saveoops-capture as /init" \
 
 local_root=$TEST_DIR/local
 check "make install PREFIX=/usr/local succeeds" \
-	make -s -C "$src" OUTPUT="$out" DESTDIR="$local_root" PREFIX=/usr/local install
+	mk DESTDIR="$local_root" PREFIX=/usr/local install
 check "programs in /usr/local/sbin, the capture program in /usr/local/lib/saveoops" \
 	test -x "$local_root/usr/local/sbin/saveoops-mkpayload" -a \
 	-x "$local_root/usr/local/lib/saveoops/saveoops-capture" -a \

@@ -10,8 +10,11 @@
 . "$(dirname "$0")/../../harness/testlib.sh"
 
 src=$SAVEOOPS_TOP/tools/saveoops
-out=$SAVEOOPS_CACHE/tools-test/journal/
-make -s -C "$src" OUTPUT="$out" "${out}saveoops" "${out}saveoops-capture" "${out}unit-test" \
+# The programs built once for the tests of the installed tool, under a lock:
+# install.t, hooks.t, manpages.t and saveoops-journal.t share them.
+out=$SAVEOOPS_CACHE/tools-test/dist/
+mk() { mkdir -p "$out" && flock "$out.lock" make -s -C "$src" OUTPUT="$out" "$@"; }
+mk "${out}saveoops" "${out}saveoops-capture" "${out}unit-test" \
 	> "$TEST_DIR/make.log" 2>&1 ||
 	{ sed 's/^/# /' "$TEST_DIR/make.log"; tap "not ok" "the programs build"; done_testing; }
 SAVEOOPS=${out}saveoops
