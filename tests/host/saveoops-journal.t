@@ -6,7 +6,8 @@
 # entry has the fixed MESSAGE_ID, the record's metadata and its log as
 # dmesg.txt has it; a record already exported is not sent again; a journal
 # that is not there leaves the record exported and marked, exit 1; --keep
-# keeps the newest directories.
+# keeps the newest directories; the host's systemd-journald, run in a
+# private mount namespace, stores both kinds of entry.
 . "$(dirname "$0")/../../harness/testlib.sh"
 
 src=$SAVEOOPS_TOP/tools/saveoops
@@ -218,6 +219,67 @@ rc=$?
 check "--keep 2 (exit $rc): the two newest directories are left, and other files" \
 	bash -c "[ $rc = 0 ] && cd '$TEST_DIR/export' && \
 	[ \"\$(ls | sed 's/-[0-9]*-$uuid\$//' | tr '\n' ' ')\" = 'notes.txt saveoops-5 saveoops-6 ' ]"
+
+# The host's own systemd-journald, in a private mount namespace with tmpfs
+# on its paths: it stores both kinds of entry, and journalctl finds them
+# by MESSAGE_ID with the log as dmesg.txt has it.
+journald=/lib/systemd/systemd-journald
+cat > "$TEST_DIR/journald.sh" <<'SH'
+#!/bin/bash
+# journald.sh DIR COMMAND...: COMMAND beside a journald of our own, its
+# entries of our MESSAGE_ID written to DIR/journal.json.
+dir=$1
+shift
+mount --make-rprivate / &&
+mkdir -p /run/systemd /run/log /var/log/journal &&
+mount -t tmpfs tmpfs /run/systemd && mount -t tmpfs tmpfs /run/log &&
+mount -t tmpfs tmpfs /var/log/journal && mkdir /run/systemd/journal || exit 77
+/lib/systemd/systemd-journald > "$dir/journald.log" 2>&1 &
+pid=$!
+for _ in $(seq 100); do
+	[ -S /run/systemd/journal/socket ] && break
+	sleep 0.1
+done
+[ -S /run/systemd/journal/socket ] || { kill $pid; exit 77; }
+"$@"
+rc=$?
+journalctl --sync 2> /dev/null
+for d in /run/log/journal /var/log/journal; do
+	journalctl -D "$d" MESSAGE_ID=abf7108112764e3b830368aabd8d4648 -o json --no-pager
+done > "$dir/journal.json" 2> /dev/null
+kill $pid
+wait $pid
+exit $rc
+SH
+save padded-walk-1g
+save 6.12-image-wrapped
+rc=0
+if [ ! -x "$journald" ] || ! command -v journalctl > /dev/null; then
+	rc=77
+else
+	unshare -m bash "$TEST_DIR/journald.sh" "$TEST_DIR" bash -c \
+		"$(printf '%q ' "$SAVEOOPS") --store '$store' export --journal '$TEST_DIR/real' && \
+		SAVEOOPS_JOURNAL_MEMFD=1 $(printf '%q ' "$SAVEOOPS") --store '$store' export \
+		--journal --all '$TEST_DIR/real2'" > "$TEST_DIR/real.out" 2>&1 || rc=$?
+fi
+if [ $rc = 77 ]; then
+	tap ok "systemd-journald stores the entries # SKIP no journald of our own here"
+else
+	check "systemd-journald stores the entries, from datagrams and from memfds (exit $rc)" \
+		python3 - "$TEST_DIR/journal.json" "$rc" "$uuid" <<'PY'
+import json, os, sys
+entries = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+assert sys.argv[2] == "0", "export exit " + sys.argv[2]
+assert len(entries) >= 4, "%d entries" % len(entries)
+for e in entries:
+    d = e["SAVEOOPS_DIR"]
+    assert e["SAVEOOPS_STORE_UUID"] == sys.argv[3] and e["PRIORITY"] == "2"
+    log = open(os.path.join(d, "dmesg.txt"), encoding="latin-1").read()
+    assert e["SAVEOOPS_LOG"] == log, (e["SAVEOOPS_LOG"][:100], log[:100])
+    assert e["SAVEOOPS_REASON"] in e["MESSAGE"]
+print(len(entries), "entries")
+PY
+fi
 check "a bad --journal value is a usage error" \
 	bash -c "S() { $(printf '%q ' "$SAVEOOPS") --store '$store' \"\$@\"; }; \
 	S export --journal=maybe '$TEST_DIR/export'; [ \$? = 2 ]"
