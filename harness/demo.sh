@@ -21,7 +21,7 @@ phase_first()
 GUEST
 pack_test "$dir"
 "$SAVEOOPS_TOOLS/saveoops-mkpayload" --kernel "$SAVEOOPS_BZIMAGE" --output "$dir/payload.cpio"
-"$SAVEOOPS_TOOLS/saveoops" format --slots 4 --size 16M "$dir/disk.img"
+"$SAVEOOPS_TOOLS/saveoops" format --image --slots 4 --size 16M "$dir/disk.img"
 
 echo "== payload: capture kernel (this bzImage) and an initramfs holding only saveoops-capture,"
 echo "   $(($(stat -c %s "$dir/payload.cpio") >> 10)) KiB, ahead of the initramfs"

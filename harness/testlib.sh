@@ -24,6 +24,8 @@ _tap_failed=0
 _reruns=0
 SAVEOOPS_RERUNS=${SAVEOOPS_RERUNS:-$SAVEOOPS_OUT/reruns}
 
+# A store file saveoops format left immutable would stop rm.
+[ -d "$TEST_DIR" ] && chattr -R -f -i "$TEST_DIR" 2> /dev/null
 rm -rf "$TEST_DIR"
 mkdir -p "$TEST_DIR"
 

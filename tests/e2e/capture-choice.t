@@ -44,7 +44,7 @@ records()
 # fmt DISK: a 2-slot store in a new 2 MiB DISK; prints its UUID.
 fmt()
 {
-	"$SAVEOOPS" format --slots 2 --size 2M "$1" | sed -n 's/.*, UUID //p'
+	"$SAVEOOPS" format --image --slots 2 --size 2M "$1" | sed -n 's/.*, UUID //p'
 }
 
 one=$TEST_DIR/one.img

@@ -67,7 +67,7 @@ crash_and_compare()
 	case_begin "$name"
 	CASE_DIR=$TEST_DIR/$name
 	disk=$CASE_DIR/disk.img
-	"$SAVEOOPS" format --slots 4 --size 8M "$disk" > /dev/null
+	"$SAVEOOPS" format --image --slots 4 --size 8M "$disk" > /dev/null
 	started=$(date +%s)
 	boot_guest "$@" --expect-end capture -- \
 		-serial "file:$CASE_DIR/vmcore-dmesg.txt" \

@@ -91,7 +91,7 @@ expect_record()
 
 store()
 {
-	"$SAVEOOPS" format --slots 4 --size 8M "$TEST_DIR/$1.img" > /dev/null
+	"$SAVEOOPS" format --image --slots 4 --size 8M "$TEST_DIR/$1.img" > /dev/null
 	echo "$TEST_DIR/$1.img"
 }
 

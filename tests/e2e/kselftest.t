@@ -139,7 +139,7 @@ ksft_results off test_kexec_load.sh=run test_kexec_file_load.sh=any \
 # The crash in two boots: the record goes to the store on vda, the crash
 # half's flag to an ext2 file system on vdb.
 disk=$TEST_DIR/store.img
-"$SAVEOOPS_TOOLS/saveoops" format --slots 2 --size 1M "$disk" > /dev/null
+"$SAVEOOPS_TOOLS/saveoops" format --image --slots 2 --size 1M "$disk" > /dev/null
 mke2fs -q -F -t ext2 "$TEST_DIR/state.img" 4M > /dev/null
 disks=(-drive "file=$disk,format=raw,if=virtio" -drive "file=$TEST_DIR/state.img,format=raw,if=virtio")
 

@@ -43,7 +43,7 @@ expect_rc "--size that wraps 64 bits is refused" 2 "bad --size '17179869185G'" -
 	"$SAVEOOPS" format --size 17179869185G "$store"
 expect_rc "a negative record number is refused" 2 "one record number" -- \
 	"$SAVEOOPS" --store "$store" show -- -1
-expect_rc "format creates a store file" 0 "" -- "$SAVEOOPS" format --slots 3 --size 1M "$store"
+expect_rc "format creates a store file" 0 "" -- "$SAVEOOPS" format --image --slots 3 --size 1M "$store"
 expect_rc "show on an empty store exits 4" 4 "holds no records" -- "$SAVEOOPS" --store "$store" show
 
 # Records from saveoops-capture run by hand on synthetic cores (the unit
@@ -55,7 +55,7 @@ rm -rf "$TEST_DIR/seeds"
 "$out/unit-test" --write-seeds "$TEST_DIR/seeds" > /dev/null
 cores=$TEST_DIR/seeds/vmcore
 CAPTURE=$SAVEOOPS_TOOLS/saveoops-capture
-"$SAVEOOPS" format --slots 3 --size 1M "$store" > /dev/null
+"$SAVEOOPS" format --image --slots 3 --size 1M "$store" > /dev/null
 for core in 6.12-image-wrapped padded-walk-1g 6.12-direct-vaddr; do
 	expect_rc "saveoops-capture saves $core" 0 "" -- \
 		"$CAPTURE" --vmcore "$cores/$core" --store "$store" --tail 0

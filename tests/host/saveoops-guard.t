@@ -83,7 +83,7 @@ PY
 # that much); prints its UUID.
 fmt()
 {
-	"$SAVEOOPS" format --slots 2 --size 2M "$1" | sed -n 's/.*, UUID //p'
+	"$SAVEOOPS" format --image --slots 2 --size 2M "$1" | sed -n 's/.*, UUID //p'
 }
 
 # Synthetic cores from the unit tests' seed writer.
@@ -132,7 +132,7 @@ got=$(payload_cmdline --store "$TEST_DIR/vmlinuz" --cmdline "panic=1")
 
 # --- recovery and export, on files ---
 r=$TEST_DIR/r.img
-uuid_r=$("$SAVEOOPS" format --slots 4 --size 1M "$r" | sed -n 's/.*, UUID //p')
+uuid_r=$("$SAVEOOPS" format --image --slots 4 --size 1M "$r" | sed -n 's/.*, UUID //p')
 for c in padded-image 6.12-image-wrapped scattered-walk-4k; do
 	"$CAPTURE" --vmcore "$TEST_DIR/seeds/vmcore/$c" --store "$r" --tail 0 > /dev/null
 done
@@ -271,7 +271,7 @@ if command -v mkfs.btrfs > /dev/null; then
 	fi
 	losetup -d "$dev_bt"
 	expect_rc "format --force formats it" 0 "saveoops store with 2 slots" -- \
-		"$SAVEOOPS" format --force --slots 2 "$bt"
+		"$SAVEOOPS" format --image --force --slots 2 "$bt"
 	blkid -p "$bt" > "$TEST_DIR/blkid.out" 2>&1 && tap "not ok" "no btrfs signature is left" ||
 		tap ok "no btrfs signature is left (blkid -p finds nothing)"
 	expect_rc "and the store is there" 0 "^0 of 2 slots used" -- "$SAVEOOPS" --store "$bt" list
@@ -279,7 +279,7 @@ else
 	echo "# SKIP mkfs.btrfs is not installed (btrfs-progs): no btrfs image"
 fi
 expect_rc "format --force over the md member" 0 "saveoops store with 2 slots" -- \
-	"$SAVEOOPS" format --force --slots 2 "$m"
+	"$SAVEOOPS" format --image --force --slots 2 "$m"
 blkid -p "$m" > /dev/null 2>&1 && tap "not ok" "wipes the md superblock" ||
 	tap ok "wipes the md superblock (blkid -p finds nothing)"
 # md 1.0 at the end, behind an empty first MiB.
@@ -302,6 +302,23 @@ if mount "$dev_fs" "$TEST_DIR/mnt" 2> /dev/null; then
 		"$SAVEOOPS" format --force --slots 2 "$dev_fs"
 	expect_rc "a store file on that ext4 is fine" 0 "saveoops store with 2 slots" -- \
 		"$SAVEOOPS" format --slots 2 --size 1M "$TEST_DIR/mnt/store.img"
+	# Its extents are recorded in it and it is immutable, so they stay.
+	expect_rc "format records its extents and prints the capture command line" 0 \
+		"saveoops.sector=" -- "$SAVEOOPS" format --force --slots 2 "$TEST_DIR/mnt/store.img"
+	case $(lsattr "$TEST_DIR/mnt/store.img" 2> /dev/null | cut -d' ' -f1) in
+	*i*) tap ok "the store file is immutable (lsattr)" ;;
+	*) tap "not ok" "the store file is immutable (lsattr)" ;;
+	esac
+	expect_rc "clear --all writes it all the same" 0 "" -- \
+		"$SAVEOOPS" --store "$TEST_DIR/mnt/store.img" clear --all
+	case $(lsattr "$TEST_DIR/mnt/store.img" 2> /dev/null | cut -d' ' -f1) in
+	*i*) tap ok "and leaves it immutable" ;;
+	*) tap "not ok" "and leaves it immutable" ;;
+	esac
+	expect_rc "--image leaves a disk image mutable" 0 "" -- sh -c \
+		"'$SAVEOOPS' format --image --slots 2 --size 1M '$TEST_DIR/mnt/vm.img' &&
+		 ! lsattr '$TEST_DIR/mnt/vm.img' | cut -d' ' -f1 | grep -q i"
+	chattr -i "$TEST_DIR/mnt/store.img"
 	umount "$TEST_DIR/mnt"
 else
 	echo "# SKIP cannot mount ext4 here"

@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
@@ -44,7 +45,9 @@ struct options {
 	char store[256];		/* empty: find by signature */
 	uint8_t uuid[16];		/* saveoops.store=UUID=...: find by UUID */
 	bool by_uuid;
-	char mount_dev[128];		/* mount before opening a file store */
+	uint64_t sector;		/* saveoops.sector=: a file store's first sector */
+	bool by_sector;
+	char mount_dev[128];		/* mount read-only to map a file store */
 	char mount_type[32];
 	unsigned int tail;		/* log lines to print on the console */
 	unsigned int timeout;		/* seconds before pid 1 gives up */
@@ -113,6 +116,20 @@ static bool parse_uint(const char *s, unsigned int *val)
 	return true;
 }
 
+static bool parse_sector(struct options *o, const char *s)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s || *end)
+		return false;
+	o->sector = v;
+	o->by_sector = true;
+	return true;
+}
+
 static void copy_opt(char *dst, size_t size, const char *src)
 {
 	snprintf(dst, size, "%s", src);
@@ -153,6 +170,8 @@ static bool set_option(struct options *o, const char *name, const char *val)
 		return parse_uint(val, &o->timeout) && o->timeout > 0;
 	else if (!strcmp(name, "wait"))
 		return parse_uint(val, &o->wait);
+	else if (!strcmp(name, "sector"))
+		return parse_sector(o, val);
 	else
 		return false;
 	return true;
@@ -180,42 +199,92 @@ static void parse_cmdline(struct options *o)
 	}
 }
 
-/* Mount the store's file system; true once it is mounted (or not needed). */
-static bool mount_store_fs(const struct options *o, bool last_try)
+/* Make the block device @fd read-only (@ro) or writable again. */
+static void set_bdev_ro(int fd, int ro)
 {
-	if (!o->mount_dev[0])
-		return true;
-	mkdir("/mnt", 0755);
-	if (!mount(o->mount_dev, "/mnt", o->mount_type, 0, NULL) || errno == EBUSY)
-		return true;
-	if (last_try)
-		say("cannot mount %s (%s) on /mnt: %s", o->mount_dev, o->mount_type,
+	if (ioctl(fd, BLKROSET, &ro))
+		say("cannot set %s read-%s: %s", "the store's device", ro ? "only" : "write",
 		    strerror(errno));
-	return false;
 }
 
 /*
- * Wait up to saveoops.wait for the device (and its file system) to appear.
- * By path: the first time it exists. By UUID or signature: the first time
- * a scan finds one; more than one is refused by the caller.
+ * The saveoops.mount= fallback: mount the file system read-only on a
+ * device made read-only first (so that not even a journal replay or an
+ * orphan cleanup can write it; ext3/4 get noload, which skips the journal),
+ * map the store file with FIEMAP, unmount. The record then goes through
+ * the map onto the raw device, as with saveoops.sector=.
+ * Return: 1 with @map and @scan->path set, 0 if not (yet) possible.
  */
-static int find_store(const struct options *o, struct store_scan *scan)
+static int map_by_mount(const struct options *o, struct store_scan *scan,
+			struct store_map *map, bool last_try)
+{
+	unsigned long flags = MS_RDONLY | MS_NOATIME | MS_NOSUID | MS_NODEV | MS_NOEXEC;
+	bool journal = !strcmp(o->mount_type, "ext3") || !strcmp(o->mount_type, "ext4");
+	char err[256];
+	int dev, fd, ret = 0;
+
+	dev = open(o->mount_dev, O_RDONLY | O_CLOEXEC);
+	if (dev < 0) {
+		if (last_try)
+			say("cannot open %s: %s", o->mount_dev, strerror(errno));
+		return 0;
+	}
+	set_bdev_ro(dev, 1);
+	mkdir("/mnt", 0755);
+	if (mount(o->mount_dev, "/mnt", o->mount_type, flags, journal ? "noload" : NULL)) {
+		if (last_try)
+			say("cannot mount %s (%s) read-only on /mnt: %s", o->mount_dev,
+			    o->mount_type, strerror(errno));
+		goto out;
+	}
+	fd = open(o->store, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		if (last_try)
+			say("store %s: %s", o->store, strerror(errno));
+	} else if (store_file_map(fd, map, err, sizeof(err))) {
+		say("store %s cannot be written in place: %s: record not saved", o->store, err);
+		ret = -1;
+	} else {
+		say("store %s: %u extents from sector %" PRIu64 " of %s (mounted read-only, "
+		    "unmounted)", o->store, map->hdr.count, map->ext[0].sector, o->mount_dev);
+		copy_opt(scan->path, sizeof(scan->path), o->mount_dev);
+		ret = 1;
+	}
+	if (fd >= 0)
+		close(fd);
+	if (umount("/mnt")) {
+		say("cannot unmount %s: %s: record not saved", o->mount_dev, strerror(errno));
+		ret = -1;
+	}
+out:
+	set_bdev_ro(dev, 0);
+	close(dev);
+	return ret;
+}
+
+/*
+ * Wait up to saveoops.wait for the device to appear. By path: the first
+ * time it exists. By UUID or signature: the first time a scan finds one;
+ * more than one is refused by the caller. A file store (saveoops.sector=,
+ * or saveoops.mount=) also gets its extent map in @map.
+ */
+static int find_store(const struct options *o, struct store_scan *scan, struct store_map *map)
 {
 	unsigned int tries = o->wait * 10 + 1;
 	int n;
 
 	while (tries--) {
-		if (!mount_store_fs(o, !tries)) {
-			if (tries)
-				usleep(100 * 1000);
-			continue;
-		}
-		if (o->store[0] && !access(o->store, F_OK)) {
+		if (o->mount_dev[0])
+			n = map_by_mount(o, scan, map, !tries);
+		else if (o->store[0])
+			n = access(o->store, F_OK) ? 0 : 1;
+		else if (o->by_uuid && o->by_sector)
+			n = store_locate_map(o->uuid, o->sector, scan, map);
+		else
+			n = store_locate(o->by_uuid ? o->uuid : NULL, scan);
+		if (n == 1 && o->store[0] && !o->mount_dev[0])
 			copy_opt(scan->path, sizeof(scan->path), o->store);
-			return 1;
-		}
-		n = o->store[0] ? 0 : store_locate(o->by_uuid ? o->uuid : NULL, scan);
-		if (n > 0)
+		if (n)
 			return n;
 		if (tries)
 			usleep(100 * 1000);
@@ -276,15 +345,23 @@ static int save(const struct options *o, struct store_record *hdr, const struct 
 {
 	char err[256], other[160];
 	struct store_scan scan;
+	struct store st = { .fd = -1 };
+	struct store_map map;
 	const char *path;
-	struct store st;
-	int slot, n;
+	int slot, n, fd;
 
+	memset(&map, 0, sizeof(map));
 	store_scan_init(&scan);
-	n = find_store(o, &scan);
+	n = find_store(o, &scan, &map);
 	say_skipped(&scan);
+	if (n < 0) {
+		store_scan_free(&scan);
+		return CAPTURE_NOT_SAVED;
+	}
 	if (n != 1) {
-		if (!n && o->store[0])
+		if (!n && o->mount_dev[0])
+			say("store %s on %s not found: record not saved", o->store, o->mount_dev);
+		else if (!n && o->store[0])
 			say("store %s does not exist: record not saved", o->store);
 		else
 			say_scan(o, &scan, n);
@@ -292,12 +369,26 @@ static int save(const struct options *o, struct store_record *hdr, const struct 
 		return CAPTURE_NOT_SAVED;
 	}
 	path = scan.path;
-	/* The logs of earlier records need not be read to add one. */
-	if (store_open(&st, path, STORE_WRITE | STORE_HEADERS, err, sizeof(err))) {
+	/*
+	 * The logs of earlier records need not be read to add one. A file
+	 * store is written on its raw device through its extent map: nothing
+	 * outside the file's extents is written, and no file system mounted.
+	 */
+	if (map.hdr.count) {
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		if (fd < 0 || store_open_map(&st, fd, &map, STORE_WRITE | STORE_HEADERS, err,
+					     sizeof(err))) {
+			say("cannot open the store at sector %" PRIu64 " of %s: %s: record not "
+			    "saved", map.ext[0].sector, path, fd < 0 ? strerror(errno) : err);
+			goto out_close;
+		}
+		say("file store: %u extents from sector %" PRIu64 " of %s", map.hdr.count,
+		    map.ext[0].sector, path);
+	} else if (store_open(&st, path, STORE_WRITE | STORE_HEADERS, err, sizeof(err))) {
 		say("cannot open the store %s: %s: record not saved", path, err);
 		goto out_close;
 	}
-	if (store_other_signature(st.fd, other, sizeof(other))) {
+	if (!map.hdr.count && store_other_signature(st.fd, other, sizeof(other))) {
 		say("%s holds a saveoops store but also %s: record not saved, "
 		    "the device may belong to something else", path, other);
 		goto out_close;
@@ -331,9 +422,15 @@ static void report(const struct ring_stats *rs, const struct store_record *hdr)
 	    rs->records, rs->first_seq, rs->last_seq, hdr->release[0] ? hdr->release : "?");
 	if (ring_skipped(rs) || rs->truncated || rs->unreadable)
 		say("damaged ring: skipped %" PRIu64 " records (%" PRIu64 " bad descriptors, %"
-		    PRIu64 " bad text blocks, %" PRIu64 " unfinished), %" PRIu64
-		    " texts cut short, %" PRIu64 " pages unreadable", ring_skipped(rs),
-		    rs->bad_desc, rs->bad_data, rs->incomplete, rs->truncated, rs->unreadable);
+		    PRIu64 " bad text blocks), %" PRIu64 " texts cut short, %" PRIu64
+		    " pages unreadable", ring_skipped(rs), rs->bad_desc, rs->bad_data,
+		    rs->truncated, rs->unreadable);
+	if (rs->reserved)
+		say("%" PRIu64 " records were still being written by another CPU at the crash "
+		    "(reserved, not damage): not in the log", rs->reserved);
+	if (rs->dropped)
+		say("the log is the newest %" PRIu64 " records: the oldest %" PRIu64
+		    " did not fit in the capture kernel's memory", rs->records, rs->dropped);
 	if (hdr->reason[0])
 		say("reason: %s", hdr->reason);
 }
@@ -420,6 +517,46 @@ static void setup_init(void)
 	}
 }
 
+/*
+ * /dev/watchdog, when the capture kernel has one: the backstop if pid 1's
+ * own end hangs. Its timeout is WATCHDOG_BEAT seconds; pid 1 feeds it
+ * while it waits for the capture, but only while the last feed plus that
+ * timeout stays within saveoops.timeout + WATCHDOG_SLACK of /init: if the
+ * machine has not ended by then, the watchdog ends it. reboot(2) stops it
+ * (the watchdog core's reboot notifier), so after a timeout, when a device
+ * may hang in shutdown, pid 1 does not call reboot(2) but leaves the end
+ * to it. There is no magic close: the watchdog is never disarmed.
+ */
+#define WATCHDOG_BEAT	3
+#define WATCHDOG_SLACK	2
+/* From the kernel's uapi <linux/watchdog.h>, which musl-gcc does not see. */
+#define WDIOC_KEEPALIVE		_IOR('W', 5, int)
+#define WDIOC_SETTIMEOUT	_IOWR('W', 6, int)
+
+static int watchdog_fd = -1;
+
+/* Open and arm the watchdog, once it is there (its driver may be a module). */
+static void watchdog_arm(void)
+{
+	int beat = WATCHDOG_BEAT;
+
+	if (watchdog_fd >= 0)
+		return;
+	watchdog_fd = open("/dev/watchdog", O_WRONLY | O_CLOEXEC);
+	if (watchdog_fd < 0)
+		return;
+	if (ioctl(watchdog_fd, WDIOC_SETTIMEOUT, &beat))
+		say("watchdog: cannot set its timeout to %d s: %s", WATCHDOG_BEAT,
+		    strerror(errno));
+	say("watchdog armed: it ends the machine %d s after pid 1 last fed it", beat);
+}
+
+static void watchdog_feed(void)
+{
+	if (watchdog_fd >= 0)
+		ioctl(watchdog_fd, WDIOC_KEEPALIVE, 0);
+}
+
 /* Reset now, as sysrq-b does; returns only if that is not possible. */
 static void sysrq_reset(void)
 {
@@ -443,36 +580,68 @@ static void end_machine(const struct options *o, bool timed_out)
 		[END_HALT] = "halting",
 	};
 
-	if (!timed_out) {
+	if (!timed_out)
 		sync();
-		if (o->mount_dev[0])
-			umount("/mnt");
+	/*
+	 * After a timeout, reboot(2) would shut every device down first, and
+	 * may wait there forever on the one that hung (with the watchdog
+	 * stopped by then): sysrq-b resets the machine at once, and powering
+	 * off or halting is left to the watchdog when there is one.
+	 */
+	if (timed_out && o->end != END_REBOOT && watchdog_fd >= 0) {
+		say("not %s: reboot(2) would shut the hung device down first; the watchdog "
+		    "ends the machine", what[o->end]);
+		for (;;)
+			pause();
 	}
 	say("%s%s", what[o->end], timed_out && o->end == END_REBOOT ?
 	    " through sysrq-b, without shutting devices down" : "");
-	/*
-	 * reboot(2) shuts every device down first, and may wait there forever
-	 * on the one that hung; sysrq-b resets the machine at once.
-	 */
 	if (timed_out && o->end == END_REBOOT)
 		sysrq_reset();
+	if (timed_out && watchdog_fd >= 0) {
+		say("sysrq-b did not reset the machine; the watchdog ends it");
+		for (;;)
+			pause();
+	}
 	reboot(how[o->end]);
 	say("reboot(2) failed: %s", strerror(errno));
 	for (;;)
 		pause();
 }
 
-/* Wait for the child at most @timeout seconds; false if it is still running. */
+/* Seconds since pid 1 started, on the clock the kernel stamps its log with. */
+static double since_start(void)
+{
+	static struct timespec t0;
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (!t0.tv_sec && !t0.tv_nsec)
+		t0 = now;
+	return (double)(now.tv_sec - t0.tv_sec) + (now.tv_nsec - t0.tv_nsec) / 1e9;
+}
+
+/*
+ * Wait for the child until @timeout seconds after pid 1 started; false if
+ * it is still running then. The watchdog is armed as soon as it appears,
+ * and fed while a feed keeps it from firing later than WATCHDOG_SLACK
+ * after the timeout.
+ */
 static bool wait_child(pid_t child, unsigned int timeout, int *status)
 {
-	unsigned int ticks = timeout * 10;
+	unsigned int tick;
 	pid_t pid;
 
-	for (;;) {
+	for (tick = 0;; tick++) {
+		if (tick % 10 == 0)
+			watchdog_arm();
+		/* Half a second spare: a watchdog's clock need not be exact. */
+		if (since_start() + WATCHDOG_BEAT + 0.5 <= timeout + WATCHDOG_SLACK)
+			watchdog_feed();
 		pid = waitpid(child, status, WNOHANG);
 		if (pid == child || (pid < 0 && errno != EINTR))
 			return true;
-		if (!ticks--)
+		if (since_start() >= timeout)
 			return false;
 		usleep(100 * 1000);
 	}
@@ -496,7 +665,8 @@ static int run_as_init(const struct options *o)
 		_exit(capture(o));
 	}
 	if (child < 0) {
-		say("fork: %s; capturing without a time limit", strerror(errno));
+		say("fork: %s; capturing without a time limit (nor a watchdog)",
+		    strerror(errno));
 		modules_load(say);
 		capture(o);
 	} else if (!wait_child(child, o->timeout, &status)) {
@@ -533,8 +703,14 @@ static void usage(FILE *f)
 		"  saveoops.store=PATH     the store (default: the block device with a\n"
 		"                          saveoops superblock; two of them are refused)\n"
 		"  saveoops.store=UUID=ID  the block device whose store has this UUID\n"
-		"  saveoops.mount=DEV[:FS] mount DEV (default FS ext4) on /mnt first, for a\n"
-		"                          store file such as saveoops.store=/mnt/saveoops.img\n"
+		"  saveoops.sector=N       with saveoops.store=UUID=ID: a store file whose first\n"
+		"                          sector on its file system's device is N (as 'saveoops\n"
+		"                          format' prints it); written through the extent map\n"
+		"                          format recorded in it, without mounting anything\n"
+		"  saveoops.mount=DEV[:FS] a store file such as saveoops.store=/mnt/saveoops.img\n"
+		"                          on DEV (default FS ext4): DEV is set read-only and\n"
+		"                          mounted read-only (noload on ext3/4) only to map the\n"
+		"                          file, then unmounted; written as with sector=\n"
 		"  saveoops.tail=N         log lines to print on the console (default 50)\n"
 		"  saveoops.end=ACTION     reboot (default), poweroff, halt\n"
 		"  saveoops.timeout=SECS   end the capture kernel after this long (default 120;\n"
@@ -603,6 +779,7 @@ int main(int argc, char **argv)
 
 	say_to = stdout;
 	if (getpid() == 1) {
+		since_start();
 		setup_init();
 		parse_cmdline(&o);
 		return run_as_init(&o);

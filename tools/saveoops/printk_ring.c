@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sysinfo.h>
 
 #include "printk_ring.h"
 
@@ -29,6 +30,16 @@
 #define MAX_SIZE_BITS	26
 #define MAX_STRUCT	4096
 #define MAX_RING_BYTES	(512ULL << 20)
+/*
+ * The kernel gives a data ring of 2^size_bits bytes 2^(size_bits - 5)
+ * descriptors (PRB_AVGBITS, 32 bytes of text per record on average);
+ * outside these ratios count_bits or size_bits is damaged.
+ */
+#define MIN_AVG_BITS	3
+#define MAX_AVG_BITS	8
+
+/* Bytes the decoder may use, 0 for half the free memory (ring_set_memory_limit()). */
+static uint64_t memory_limit;
 
 #define DESC_RESERVED	0
 #define DESC_COMMITTED	1
@@ -56,7 +67,11 @@ struct ring {
 	struct ring_layout l;
 	uint64_t count;			/* descriptors */
 	uint64_t size;			/* data ring bytes */
+	uint64_t descs_addr, infos_addr, data_addr;
+	/* The descriptors and infos from first to head only, in id order. */
 	unsigned char *descs, *infos, *data;
+	uint64_t first, span;		/* first id read, and how many after it */
+	bool data_partial;		/* only the kept records' text blocks read */
 	uint64_t id_mask;
 	unsigned int flags_shift;
 };
@@ -136,6 +151,18 @@ static int read_layout(const struct vmcore *vc, struct ring_layout *l,
 		return set_err(err, errlen, "SIZE(atomic_long_t)=%" PRIu64 ": only 64-bit kernels",
 			    word);
 	l->word = (unsigned int)word;
+	/*
+	 * VMCOREINFO gives no size for printk_ringbuffer, prb_desc_ring,
+	 * prb_data_ring or prb_data_blk_lpos: their offsets are bounded by
+	 * MAX_STRUCT, so that no sum of two of them wraps.
+	 */
+	if (desc_ring_off > MAX_STRUCT || data_ring_off > MAX_STRUCT ||
+	    l->count_bits_off > MAX_STRUCT || l->descs_off > MAX_STRUCT ||
+	    l->infos_off > MAX_STRUCT || l->head_id_off > MAX_STRUCT ||
+	    l->tail_id_off > MAX_STRUCT || l->size_bits_off > MAX_STRUCT ||
+	    l->data_off > MAX_STRUCT || l->sv_off > MAX_STRUCT || l->begin_off > MAX_STRUCT ||
+	    l->next_off > MAX_STRUCT)
+		return set_err(err, errlen, "VMCOREINFO offsets of the ring are out of bounds");
 	if (l->desc_size == 0 || l->desc_size > MAX_STRUCT || l->info_size == 0 ||
 	    l->info_size > MAX_STRUCT || l->counter_off > MAX_STRUCT ||
 	    l->lpos_off > MAX_STRUCT ||
@@ -154,15 +181,12 @@ static int read_layout(const struct vmcore *vc, struct ring_layout *l,
 	return 0;
 }
 
-/* Read a range, page by page; unreadable pages stay zero and are counted. */
-static unsigned char *read_array(const struct vmcore *vc, uint64_t addr, uint64_t len,
-				 uint64_t *unreadable)
+/* Read a range into @buf, page by page; unreadable pages stay zero and are counted. */
+static void read_pages(const struct vmcore *vc, uint64_t addr, unsigned char *buf,
+		       uint64_t len, uint64_t *unreadable)
 {
-	unsigned char *buf = calloc(1, len ? len : 1);
 	uint64_t off = 0;
 
-	if (!buf)
-		return NULL;
 	while (off < len) {
 		uint64_t chunk = 4096 - ((addr + off) & 4095);
 
@@ -172,25 +196,44 @@ static unsigned char *read_array(const struct vmcore *vc, uint64_t addr, uint64_
 			(*unreadable)++;
 		off += chunk;
 	}
+}
+
+/*
+ * Entries @first .. @first + @n - 1 (indices modulo @count) of an array of
+ * @count entries of @size bytes at @addr, in that order, into a new buffer.
+ */
+static unsigned char *read_entries(const struct vmcore *vc, uint64_t addr, uint64_t count,
+				   uint64_t size, uint64_t first, uint64_t n,
+				   uint64_t *unreadable)
+{
+	unsigned char *buf = calloc(1, n * size > 0 ? n * size : 1);
+	uint64_t idx = first & (count - 1), run = n < count - idx ? n : count - idx;
+
+	if (!buf)
+		return NULL;
+	read_pages(vc, addr + idx * size, buf, run * size, unreadable);
+	if (run < n)
+		read_pages(vc, addr, buf + run * size, (n - run) * size, unreadable);
 	return buf;
 }
 
-static int read_ring(const struct vmcore *vc, struct ring *r, struct ring_stats *st,
-		     char *err, size_t errlen)
+static int read_ring(const struct vmcore *vc, struct ring *r, char *err, size_t errlen)
 {
 	const struct ring_layout *l = &r->l;
 	uint32_t count_bits, size_bits;
-	uint64_t descs, infos, data;
 
 	if (vmcore_read_virt(vc, l->desc_ring + l->count_bits_off, &count_bits, 4) ||
-	    vmcore_read_virt(vc, l->desc_ring + l->descs_off, &descs, 8) ||
-	    vmcore_read_virt(vc, l->desc_ring + l->infos_off, &infos, 8) ||
+	    vmcore_read_virt(vc, l->desc_ring + l->descs_off, &r->descs_addr, 8) ||
+	    vmcore_read_virt(vc, l->desc_ring + l->infos_off, &r->infos_addr, 8) ||
 	    vmcore_read_virt(vc, l->data_ring + l->size_bits_off, &size_bits, 4) ||
-	    vmcore_read_virt(vc, l->data_ring + l->data_off, &data, 8))
+	    vmcore_read_virt(vc, l->data_ring + l->data_off, &r->data_addr, 8))
 		return set_err(err, errlen, "the ring's header is not in the core");
 	if (count_bits > MAX_COUNT_BITS || size_bits > MAX_SIZE_BITS || size_bits < 3)
 		return set_err(err, errlen, "implausible ring: 2^%u descriptors, 2^%u data bytes",
 			    count_bits, size_bits);
+	if (size_bits < count_bits + MIN_AVG_BITS || size_bits > count_bits + MAX_AVG_BITS)
+		return set_err(err, errlen, "implausible ring: 2^%u descriptors for 2^%u data "
+			       "bytes (the kernel makes one per 2^5 bytes)", count_bits, size_bits);
 	r->count = 1ULL << count_bits;
 	r->size = 1ULL << size_bits;
 	/* No overflow: at most 2^22 * (2 * 4096) + 2^26. */
@@ -199,9 +242,73 @@ static int read_ring(const struct vmcore *vc, struct ring *r, struct ring_stats 
 			    "+%" PRIu64 " bytes", count_bits, l->desc_size, l->info_size);
 	r->flags_shift = l->word * 8 - 2;
 	r->id_mask = ~(3ULL << r->flags_shift);
-	r->descs = read_array(vc, descs, r->count * l->desc_size, &st->unreadable);
-	r->infos = read_array(vc, infos, r->count * l->info_size, &st->unreadable);
-	r->data = read_array(vc, data, r->size, &st->unreadable);
+	return 0;
+}
+
+/**
+ * ring_set_memory_limit() - bound the decoder's memory
+ * @bytes: what ring_decode() may allocate for the ring and the log; 0 for
+ *	   half the memory free when it starts (sysinfo(2))
+ */
+void ring_set_memory_limit(uint64_t bytes)
+{
+	memory_limit = bytes;
+}
+
+static uint64_t memory_budget(void)
+{
+	struct sysinfo si;
+
+	if (memory_limit)
+		return memory_limit;
+	if (sysinfo(&si))
+		return MAX_RING_BYTES;
+	return (uint64_t)si.freeram * si.mem_unit / 2;
+}
+
+/*
+ * Read the descriptors and infos between @tail and @head, and the data
+ * ring. When the records and their log would not fit the memory budget,
+ * only the newest that fit are read (st->dropped says how many were left
+ * out), and of the data ring only their text blocks, as decode_one()
+ * reaches them.
+ */
+static int read_span(const struct vmcore *vc, struct ring *r, uint64_t tail, uint64_t head,
+		     struct ring_stats *st, char *err, size_t errlen)
+{
+	const struct ring_layout *l = &r->l;
+	/* A record costs its descriptor, its info and about twice its text in the log. */
+	uint64_t per = l->desc_size + l->info_size + 3 * (r->size / r->count) + 64;
+	uint64_t budget = memory_budget(), keep;
+
+	r->first = tail & r->id_mask;
+	head &= r->id_mask;
+	r->span = (head - r->first) & r->id_mask;
+	if (r->span >= r->count) {
+		/* The tail cannot trail the head by more than the array. */
+		st->bad_desc++;
+		r->first = (head - r->count + 1) & r->id_mask;
+		r->span = r->count - 1;
+	}
+	if ((r->span + 1) * per + r->size > budget) {
+		keep = budget / (per + r->size / r->count);
+		if (!keep)
+			keep = 1;
+		if (keep < r->span + 1) {
+			st->dropped = r->span + 1 - keep;
+			r->first = (head - keep + 1) & r->id_mask;
+			r->span = keep - 1;
+		}
+		r->data_partial = true;
+	}
+	r->descs = read_entries(vc, r->descs_addr, r->count, l->desc_size, r->first,
+				r->span + 1, &st->unreadable);
+	r->infos = read_entries(vc, r->infos_addr, r->count, l->info_size, r->first,
+				r->span + 1, &st->unreadable);
+	/* Pages not touched by the partial read cost no memory. */
+	r->data = calloc(1, r->size);
+	if (r->data && !r->data_partial)
+		read_pages(vc, r->data_addr, r->data, r->size, &st->unreadable);
 	if (!r->descs || !r->infos || !r->data)
 		return set_err(err, errlen, "out of memory for a ring of %" PRIu64 " bytes",
 			       r->size);
@@ -213,8 +320,9 @@ static int read_ring(const struct vmcore *vc, struct ring *r, struct ring_stats 
  * valid one could be or is owned by another descriptor. *len is the space
  * after the block's id.
  */
-static const unsigned char *find_text(const struct ring *r, uint64_t id, uint64_t begin,
-				      uint64_t next, uint64_t *len)
+static const unsigned char *find_text(const struct vmcore *vc, const struct ring *r,
+				      uint64_t id, uint64_t begin, uint64_t next, uint64_t *len,
+				      uint64_t *unreadable)
 {
 	unsigned int bits = 0;
 	uint64_t start, size, w = r->l.word;
@@ -232,6 +340,8 @@ static const unsigned char *find_text(const struct ring *r, uint64_t id, uint64_
 	}
 	if ((begin | next) & (w - 1) || size < w || start + size > r->size)
 		return NULL;
+	if (r->data_partial)
+		read_pages(vc, r->data_addr + start, r->data + start, size, unreadable);
 	if ((get_word(r->data + start, r->l.word) & r->id_mask) != id)
 		return NULL;
 	*len = size - w;
@@ -284,11 +394,11 @@ static void add_record(struct strbuf *log, const struct ring *r, const unsigned 
 	sb_add(log, "\n", 1);
 }
 
-static void decode_one(struct strbuf *log, const struct ring *r, uint64_t id,
-		       struct ring_stats *st)
+static void decode_one(const struct vmcore *vc, struct strbuf *log, const struct ring *r,
+		       uint64_t id, struct ring_stats *st)
 {
 	const struct ring_layout *l = &r->l;
-	uint64_t idx = id & (r->count - 1);
+	uint64_t idx = (id - r->first) & r->id_mask;
 	const unsigned char *desc = r->descs + idx * l->desc_size;
 	const unsigned char *info = r->infos + idx * l->info_size;
 	uint64_t sv = get_word(desc + l->sv_off + l->counter_off, l->word);
@@ -305,7 +415,8 @@ static void decode_one(struct strbuf *log, const struct ring *r, uint64_t id,
 	if (state == DESC_REUSABLE)
 		return;		/* already given up by the kernel */
 	if (state == DESC_RESERVED) {
-		st->incomplete++;
+		/* Being written by another CPU when the kernel stopped: not damage. */
+		st->reserved++;
 		return;
 	}
 	if (begin & 1) {
@@ -316,7 +427,7 @@ static void decode_one(struct strbuf *log, const struct ring *r, uint64_t id,
 		}
 		text_len = 0;
 	} else {
-		text = find_text(r, id, begin, next, &avail);
+		text = find_text(vc, r, id, begin, next, &avail, &st->unreadable);
 		if (!text) {
 			st->bad_data++;
 			return;
@@ -333,21 +444,13 @@ static void decode_one(struct strbuf *log, const struct ring *r, uint64_t id,
 	add_record(log, r, info, text, (size_t)text_len);
 }
 
-static void walk(struct strbuf *log, const struct ring *r, uint64_t tail, uint64_t head,
+static void walk(const struct vmcore *vc, struct strbuf *log, const struct ring *r,
 		 struct ring_stats *st)
 {
-	uint64_t id = tail & r->id_mask, n, span;
+	uint64_t id = r->first, n;
 
-	head &= r->id_mask;
-	span = (head - id) & r->id_mask;
-	if (span >= r->count) {
-		/* The tail cannot trail the head by more than the array. */
-		st->bad_desc++;
-		id = (head - r->count + 1) & r->id_mask;
-		span = r->count - 1;
-	}
-	for (n = 0; n <= span; n++) {
-		decode_one(log, r, id, st);
+	for (n = 0; n <= r->span; n++) {
+		decode_one(vc, log, r, id, st);
 		id = (id + 1) & r->id_mask;
 	}
 }
@@ -375,14 +478,16 @@ int ring_decode(const struct vmcore *vc, struct strbuf *log, struct ring_stats *
 		return -1;
 	st->levels = r.l.has_level;
 	st->callers = r.l.has_caller;
-	if (read_ring(vc, &r, st, err, errlen))
+	if (read_ring(vc, &r, err, errlen))
 		goto out;
 	if (vmcore_read_virt(vc, r.l.desc_ring + r.l.head_id_off + r.l.counter_off, &head, 8) ||
 	    vmcore_read_virt(vc, r.l.desc_ring + r.l.tail_id_off + r.l.counter_off, &tail, 8)) {
 		set_err(err, errlen, "the ring's head and tail are not in the core");
 		goto out;
 	}
-	walk(log, &r, tail, head, st);
+	if (read_span(vc, &r, tail, head, st, err, errlen))
+		goto out;
+	walk(vc, log, &r, st);
 	if (log->oom) {
 		set_err(err, errlen, "out of memory after %" PRIu64 " records", st->records);
 		goto out;

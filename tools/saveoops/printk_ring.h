@@ -20,7 +20,8 @@ struct ring_stats {
 	uint64_t last_seq;	/* and of the last one */
 	uint64_t bad_desc;	/* descriptors with a foreign id or state */
 	uint64_t bad_data;	/* text blocks out of place or overwritten */
-	uint64_t incomplete;	/* records still being written at the crash */
+	uint64_t reserved;	/* records another CPU was still writing at the crash */
+	uint64_t dropped;	/* oldest records left out to fit the memory budget */
 	uint64_t truncated;	/* texts shorter than their recorded length */
 	uint64_t unreadable;	/* pages of the ring missing from the core */
 	bool levels;		/* the log lines carry <level> */
@@ -29,7 +30,7 @@ struct ring_stats {
 
 static inline uint64_t ring_skipped(const struct ring_stats *st)
 {
-	return st->bad_desc + st->bad_data + st->incomplete;
+	return st->bad_desc + st->bad_data;
 }
 
 /*
@@ -39,6 +40,7 @@ static inline uint64_t ring_skipped(const struct ring_stats *st)
  * C<cpu>, right-aligned in 6) only when VMCOREINFO has the caller id.
  * Bytes that are not printable, bar tab, appear as \xNN (\r, \v, \f too).
  */
+void ring_set_memory_limit(uint64_t bytes);
 int ring_decode(const struct vmcore *vc, struct strbuf *log, struct ring_stats *st,
 		char *err, size_t errlen);
 

@@ -71,8 +71,12 @@ static void usage(FILE *f)
 		"  clear SEQ...|--all        remove records and wipe their logs; --all also\n"
 		"                            forgets the crashes a full store missed and frees\n"
 		"                            slots whose headers are not records\n"
-		"  format [--slots N] [--size BYTES[K|M|G]] [--force] PATH\n"
-		"                            write an empty store on a device or file\n"
+		"  format [--slots N] [--size BYTES[K|M|G]] [--force] [--image] PATH\n"
+		"                            write an empty store on a device or file; a file\n"
+		"                            is written whole, its extents recorded in it and\n"
+		"                            made immutable, for the capture kernel to write\n"
+		"                            on the raw device (--image: a disk image for a\n"
+		"                            virtual machine: not mapped, not immutable)\n"
 		"  recover DIR               find records by their headers alone, when the\n"
 		"                            superblocks are gone (needs --store), and write\n"
 		"                            them as export does; the store is not written\n"
@@ -1115,10 +1119,12 @@ static int cmd_format(int argc, char **argv)
 		{ "slots", required_argument, NULL, 'n' },
 		{ "size", required_argument, NULL, 'S' },
 		{ "force", no_argument, NULL, 'f' },
+		{ "image", no_argument, NULL, 'i' },
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned int slots = STORE_DEFAULT_SLOTS;
-	bool force = false, is_blk, created;
+	bool force = false, is_blk, created, image = false, immutable;
+	struct store_map map = { 0 };
 	const char *path = store_arg;
 	char err[256], id[UUID_STR_LEN];
 	struct store st = { .fd = -1 };
@@ -1127,7 +1133,7 @@ static int cmd_format(int argc, char **argv)
 	int c, fd, ret;
 	uint64_t n;
 
-	while ((c = getopt_long(argc, argv, "n:S:f", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "n:S:fi", longopts, NULL)) != -1) {
 		if (c == 'n') {
 			if (parse_u64(optarg, &n) || n == 0 || n > STORE_MAX_SLOTS)
 				return error(EXIT_USAGE, "bad --slots '%s': use 1 to %u", optarg,
@@ -1138,6 +1144,8 @@ static int cmd_format(int argc, char **argv)
 				return error(EXIT_USAGE, "bad --size '%s'", optarg);
 		} else if (c == 'f') {
 			force = true;
+		} else if (c == 'i') {
+			image = true;
 		} else {
 			return EXIT_USAGE;
 		}
@@ -1146,14 +1154,14 @@ static int cmd_format(int argc, char **argv)
 		path = argv[optind];
 	else if (argc != optind || !path)
 		return error(EXIT_USAGE, "usage: saveoops format [--slots N] [--size BYTES] "
-			     "[--force] PATH");
+			     "[--force] [--image] PATH");
 	/* O_EXCL: the kernel refuses a block device mounted or claimed by md/dm. */
 	created = stat(path, &stb) && errno == ENOENT;
 	is_blk = !created && S_ISBLK(stb.st_mode);
 	if (is_blk && check_busy(path, &stb))
 		return EXIT_ERROR;
-	fd = open(path, O_RDWR | O_CLOEXEC | (is_blk ? O_EXCL : 0) | (size ? O_CREAT : 0),
-		  0600);
+	fd = store_open_file_rw(path, O_RDWR | O_CLOEXEC | (is_blk ? O_EXCL : 0) |
+				(size ? O_CREAT : 0), 0600, &immutable);
 	if (fd < 0)
 		return error(EXIT_ERROR, "%s: %s%s", path, strerror(errno),
 			     errno == ENOENT ? " (give --size to create a file)" :
@@ -1166,10 +1174,21 @@ static int cmd_format(int argc, char **argv)
 		ret = error(EXIT_ERROR, "%s: wiping old signatures: %s", path, strerror(errno));
 	if (!ret && store_format(fd, size, slots, err, sizeof(err)))
 		ret = error(EXIT_ERROR, "%s: %s", path, err);
+	/* A store file: its extents recorded, the file made immutable. */
+	if (!ret && !is_blk && !image && store_seal_file(fd, &map, err, sizeof(err)))
+		ret = error(EXIT_ERROR, "%s: the capture kernel could not write it in place: %s "
+			    "(--image formats a disk image for a virtual machine)", path, err);
+	if (ret && immutable)
+		store_set_immutable(fd, true);
 	close(fd);
 	if (!ret && !store_open(&st, path, 0, err, sizeof(err))) {
 		uuid_str(st.sb.uuid, id);
 		printf("%s: saveoops store with %u slots, UUID %s\n", path, slots, id);
+		if (map.hdr.count)
+			printf("%s: %u extents on device %u:%u, immutable; capture command line: "
+			       "saveoops.store=UUID=%s saveoops.sector=%" PRIu64 "\n", path,
+			       map.hdr.count, map.hdr.dev_major, map.hdr.dev_minor, id,
+			       map.ext[0].sector);
 	} else if (!ret) {
 		ret = error(EXIT_ERROR, "%s: formatted, but cannot read it back: %s", path, err);
 	}

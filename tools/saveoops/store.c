@@ -15,10 +15,100 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>	/* BLKGETSIZE64 */
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "store.h"
+
+/*
+ * From the kernel's uapi <linux/fs.h> and <linux/fiemap.h>, which musl-gcc
+ * does not see.
+ */
+struct fiemap_extent {
+	uint64_t fe_logical;
+	uint64_t fe_physical;
+	uint64_t fe_length;
+	uint64_t fe_reserved64[2];
+	uint32_t fe_flags;
+	uint32_t fe_reserved[3];
+};
+
+struct fiemap {
+	uint64_t fm_start;
+	uint64_t fm_length;
+	uint32_t fm_flags;
+	uint32_t fm_mapped_extents;
+	uint32_t fm_extent_count;
+	uint32_t fm_reserved;
+	struct fiemap_extent fm_extents[];
+};
+
+#define FS_IOC_GETFLAGS			_IOR('f', 1, long)
+#define FS_IOC_SETFLAGS			_IOW('f', 2, long)
+#define FS_IOC_FIEMAP			_IOWR('f', 11, struct fiemap)
+#define FS_IMMUTABLE_FL			0x00000010
+#define FIEMAP_FLAG_SYNC		0x00000001
+#define FIEMAP_EXTENT_UNKNOWN		0x00000002
+#define FIEMAP_EXTENT_DELALLOC		0x00000004
+#define FIEMAP_EXTENT_ENCODED		0x00000008
+#define FIEMAP_EXTENT_DATA_ENCRYPTED	0x00000080
+#define FIEMAP_EXTENT_NOT_ALIGNED	0x00000100
+#define FIEMAP_EXTENT_DATA_INLINE	0x00000200
+#define FIEMAP_EXTENT_DATA_TAIL		0x00000400
+#define FIEMAP_EXTENT_UNWRITTEN		0x00000800
+#define FIEMAP_EXTENT_SHARED		0x00002000
+
+/*
+ * @len bytes at store offset @off: through the extent map of a file store
+ * on its raw device, else at @off of the device or file. An access reaching
+ * outside the map fails whole, before any byte is written.
+ */
+static int store_io(const struct store *st, uint64_t off, void *buf, size_t len, bool write)
+{
+	const struct store_map *m = st->map;
+	uint64_t start = 0;
+	char *p = buf;
+	unsigned int i;
+
+	if (!m)
+		return write ? write_full(st->fd, off, buf, len) : read_full(st->fd, off, buf, len);
+	if (off + len < off || off + len > m->hdr.sectors * STORE_SECTOR) {
+		errno = EIO;
+		return -1;
+	}
+	for (i = 0; i < m->hdr.count && len; i++) {
+		uint64_t bytes = m->ext[i].sectors * STORE_SECTOR;
+
+		if (off < start + bytes) {
+			uint64_t in = off - start;
+			uint64_t dev = m->ext[i].sector * STORE_SECTOR + in;
+			size_t n = len < bytes - in ? len : (size_t)(bytes - in);
+
+			if (write ? write_full(st->fd, dev, p, n) : read_full(st->fd, dev, p, n))
+				return -1;
+			p += n;
+			off += n;
+			len -= n;
+		}
+		start += bytes;
+	}
+	if (len) {
+		errno = EIO;
+		return -1;
+	}
+	return 0;
+}
+
+static int st_read(const struct store *st, uint64_t off, void *buf, size_t len)
+{
+	return store_io(st, off, buf, len, false);
+}
+
+static int st_write(const struct store *st, uint64_t off, const void *buf, size_t len)
+{
+	return store_io(st, off, (void *)buf, len, true);
+}
 
 static uint64_t slot_offset(const struct store *st, unsigned int slot)
 {
@@ -127,7 +217,7 @@ static void read_missed(struct store *st)
 {
 	struct store_missed *m = &st->missed;
 
-	if (read_full(st->fd, missed_offset(&st->sb), m, sizeof(*m)) ||
+	if (st_read(st, missed_offset(&st->sb), m, sizeof(*m)) ||
 	    memcmp(m->magic, STORE_MISSED_MAGIC, 8) || m->version != STORE_RECORD_VERSION ||
 	    m->crc != missed_crc(m)) {
 		memset(m, 0, sizeof(*m));
@@ -169,7 +259,7 @@ static void scan_slot(struct store *st, unsigned int i, bool check_log)
 	char err[128];
 
 	s->state = SLOT_UNKNOWN;
-	if (read_full(st->fd, slot_offset(st, i), &s->hdr, sizeof(s->hdr)))
+	if (st_read(st, slot_offset(st, i), &s->hdr, sizeof(s->hdr)))
 		return;
 	if (!header_valid(&s->hdr, store_log_space(st))) {
 		/* Only zeros are free: anything else may be someone's data. */
@@ -200,7 +290,7 @@ static bool read_backup(struct store *st, uint64_t dev_size)
 	struct store_super sb;
 
 	if (dev_size < STORE_BLOCK + STORE_TAIL ||
-	    read_full(st->fd, dev_size - STORE_BLOCK, &sb, sizeof(sb)) || !super_valid(&sb) ||
+	    st_read(st, dev_size - STORE_BLOCK, &sb, sizeof(sb)) || !super_valid(&sb) ||
 	    sb.version == STORE_VERSION_1 || sb.size != dev_size)
 		return false;
 	st->sb = sb;
@@ -225,6 +315,27 @@ static bool read_backup(struct store *st, uint64_t dev_size)
  */
 int store_open_fd(struct store *st, int fd, unsigned int how, char *err, size_t errlen)
 {
+	return store_open_map(st, fd, NULL, how, err, errlen);
+}
+
+/**
+ * store_open_map() - store_open_fd() for a file store on its raw device
+ * @st: the store to set up; store_close() releases it, even on failure
+ * @fd: the file system's block device (or an image of it)
+ * @map: the file's extents, from store_locate_map() or store_file_map();
+ *	 NULL for a store that is the whole of @fd
+ * @how: as for store_open_fd()
+ * @err: a one-line reason on failure
+ * @errlen: size of @err
+ *
+ * Every later read and write goes through @map: nothing outside the
+ * file's extents is touched.
+ *
+ * Return: 0, or -1 with @err set.
+ */
+int store_open_map(struct store *st, int fd, const struct store_map *map, unsigned int how,
+		   char *err, size_t errlen)
+{
 	bool writable = how & STORE_WRITE;
 	uint64_t size = 0;
 	unsigned int i;
@@ -232,14 +343,21 @@ int store_open_fd(struct store *st, int fd, unsigned int how, char *err, size_t 
 	memset(st, 0, sizeof(*st));
 	st->fd = fd;
 	st->writable = writable;
-	if (device_size(fd, &size))
+	if (map) {
+		st->map = malloc(sizeof(*map));
+		if (!st->map)
+			return set_err(err, errlen, "out of memory");
+		*st->map = *map;
+		size = map->hdr.sectors * STORE_SECTOR;
+	} else if (device_size(fd, &size)) {
 		size = 0;
+	}
 	if (writable && read_only(fd))
 		return set_err(err, errlen, "the device is read-only");
 	/* One writer at a time: export and clear rewrite headers they read. */
 	if (writable && flock(fd, LOCK_EX | LOCK_NB))
 		return set_err(err, errlen, "in use by another saveoops (%s)", strerror(errno));
-	if (read_full(fd, 0, &st->sb, sizeof(st->sb)))
+	if (st_read(st, 0, &st->sb, sizeof(st->sb)))
 		return set_err(err, errlen, "cannot read the superblock: %s", strerror(errno));
 	if (!super_valid(&st->sb) && read_backup(st, size)) {
 		/* Block 0 may now be someone else's: read, never write. */
@@ -259,22 +377,37 @@ int store_open_fd(struct store *st, int fd, unsigned int how, char *err, size_t 
 	return 0;
 }
 
+/*
+ * A store file is immutable between saveoops commands (format sets the
+ * flag, so that nothing moves its extents): one that must write it clears
+ * the flag for as long as the store is open.
+ */
 int store_open(struct store *st, const char *path, unsigned int how, char *err, size_t errlen)
 {
-	int fd = open(path, (how & STORE_WRITE ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+	bool immutable = false;
+	int fd, ret;
 
+	if (how & STORE_WRITE)
+		fd = store_open_file_rw(path, O_RDWR | O_CLOEXEC, 0, &immutable);
+	else
+		fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		memset(st, 0, sizeof(*st));
 		st->fd = -1;
 		return set_err(err, errlen, "%s: %s", path, strerror(errno));
 	}
-	return store_open_fd(st, fd, how, err, errlen);
+	ret = store_open_fd(st, fd, how, err, errlen);
+	st->reset_immutable = immutable;
+	return ret;
 }
 
 void store_close(struct store *st)
 {
+	if (st->fd >= 0 && st->reset_immutable)
+		store_set_immutable(st->fd, true);
 	if (st->fd >= 0)
 		close(st->fd);
+	free(st->map);
 	free(st->slots);
 	memset(st, 0, sizeof(*st));
 	st->fd = -1;
@@ -306,7 +439,7 @@ int store_read_log(const struct store *st, unsigned int slot, struct strbuf *log
 	buf = malloc(hdr->log_len ? hdr->log_len : 1);
 	if (!buf)
 		return set_err(err, errlen, "out of memory");
-	if (read_full(st->fd, slot_offset(st, slot) + STORE_HEADER, buf, hdr->log_len)) {
+	if (st_read(st, slot_offset(st, slot) + STORE_HEADER, buf, hdr->log_len)) {
 		free(buf);
 		return set_err(err, errlen, "read error: %s", strerror(errno));
 	}
@@ -384,7 +517,7 @@ static int put_header(struct store *st, unsigned int slot, struct store_record *
 	hdr->hdr_crc = 0;
 	if (hdr->magic[0])
 		hdr->hdr_crc = header_crc(hdr);
-	if (write_full(st->fd, slot_offset(st, slot), hdr, sizeof(*hdr)))
+	if (st_write(st, slot_offset(st, slot), hdr, sizeof(*hdr)))
 		return -1;
 	return sync_fd(st->fd);
 }
@@ -453,7 +586,7 @@ int store_write(struct store *st, struct store_record *hdr, const char *log, siz
 	stone.flags = REC_CLEARED;
 
 	if (put_header(st, (unsigned int)slot, &stone) ||
-	    write_full(st->fd, slot_offset(st, (unsigned int)slot) + STORE_HEADER, log, len) ||
+	    st_write(st, slot_offset(st, (unsigned int)slot) + STORE_HEADER, log, len) ||
 	    sync_fd(st->fd) || put_header(st, (unsigned int)slot, hdr))
 		return set_err(err, errlen, "write error: %s", strerror(errno));
 	st->slots[slot].state = SLOT_RECORD;
@@ -523,7 +656,7 @@ int store_clear(struct store *st, unsigned int slot, char *err, size_t errlen)
 	zero = calloc(1, len ? len : 1);
 	if (!zero)
 		return set_err(err, errlen, "out of memory");
-	if (write_full(st->fd, slot_offset(st, slot) + STORE_HEADER, zero, len) ||
+	if (st_write(st, slot_offset(st, slot) + STORE_HEADER, zero, len) ||
 	    sync_fd(st->fd)) {
 		free(zero);
 		return set_err(err, errlen, "write error: %s", strerror(errno));
@@ -537,7 +670,7 @@ static int put_missed(struct store *st, struct store_missed *m, char *err, size_
 	m->crc = 0;
 	if (m->magic[0])
 		m->crc = missed_crc(m);
-	if (write_full(st->fd, missed_offset(&st->sb), m, sizeof(*m)) || sync_fd(st->fd))
+	if (st_write(st, missed_offset(&st->sb), m, sizeof(*m)) || sync_fd(st->fd))
 		return set_err(err, errlen, "write error: %s", strerror(errno));
 	st->missed = *m;
 	return 0;
@@ -819,6 +952,28 @@ static void fill_uuid(uint8_t *uuid)
 	}
 }
 
+/* Allocate @size bytes of a file and write zeros over them. */
+static int zero_file(int fd, uint64_t size, char *err, size_t errlen)
+{
+	static const char zeros[64 * 1024];
+	uint64_t off;
+	size_t n;
+	int ret = posix_fallocate(fd, 0, (off_t)size);
+
+	/* Without fallocate (ext2, musl's posix_fallocate), the zeros allocate. */
+	if (ret && ret != EOPNOTSUPP)
+		return set_err(err, errlen, "cannot allocate %" PRIu64 " bytes: %s", size,
+			       strerror(ret));
+	for (off = 0; off < size; off += n) {
+		n = size - off < sizeof(zeros) ? (size_t)(size - off) : sizeof(zeros);
+		if (write_full(fd, off, zeros, n))
+			return set_err(err, errlen, "write error: %s", strerror(errno));
+	}
+	if (fsync(fd))
+		return set_err(err, errlen, "fsync: %s", strerror(errno));
+	return 0;
+}
+
 /**
  * store_format() - write an empty store
  * @fd: the device or file, open for writing
@@ -863,9 +1018,14 @@ int store_format(int fd, uint64_t size, unsigned int slots, char *err, size_t er
 	if (is_block_device(fd) && sb.size > dev_size)
 		return set_err(err, errlen, "%" PRIu64 " bytes do not fit a device of %" PRIu64,
 			       sb.size, dev_size);
-	/* Allocate a file now: the capture kernel should not have to. */
-	if (!is_block_device(fd) && posix_fallocate(fd, 0, (off_t)sb.size))
-		return set_err(err, errlen, "cannot allocate %" PRIu64 " bytes", sb.size);
+	/*
+	 * A file is allocated and written whole now: the capture kernel must
+	 * find only written extents it can overwrite in place (a file on
+	 * dm-crypt is refused: its sectors are ciphertext).
+	 */
+	if (!is_block_device(fd) && (store_file_refused(fd, err, errlen) ||
+				     zero_file(fd, sb.size, err, errlen)))
+		return -1;
 	for (i = 0; i < slots; i++)
 		if (write_full(fd, STORE_BLOCK + (uint64_t)i * slot_size, &blank, sizeof(blank)))
 			return set_err(err, errlen, "write error: %s", strerror(errno));
@@ -927,4 +1087,507 @@ int store_recover_scan(int fd, store_found_fn fn, void *arg, char *err, size_t e
 			return ret;
 	}
 	return 0;
+}
+
+/* The "M:m" in the sysfs file @path. */
+static bool read_devnum(const char *path, unsigned int *maj, unsigned int *min)
+{
+	FILE *f = fopen(path, "re");
+	bool ok;
+
+	if (!f)
+		return false;
+	ok = fscanf(f, "%u:%u", maj, min) == 2;
+	fclose(f);
+	return ok;
+}
+
+/* Is block device @maj:@min, or one it is built on, dm-crypt? */
+static bool crypt_below(unsigned int maj, unsigned int min, unsigned int depth, char *what,
+			size_t size)
+{
+	char path[320], uuid[160];
+	unsigned int smaj, smin;
+	struct dirent *de;
+	bool found = false;
+	FILE *f;
+	DIR *d;
+
+	if (depth > 8)
+		return false;
+	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/dm/uuid", maj, min);
+	f = fopen(path, "re");
+	if (f) {
+		if (fgets(uuid, sizeof(uuid), f) && !strncmp(uuid, "CRYPT-", 6)) {
+			snprintf(what, size, "dm-crypt (device %u:%u)", maj, min);
+			found = true;
+		}
+		fclose(f);
+	}
+	/* A partition: the disk it is on. */
+	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/../dev", maj, min);
+	if (!found && !access(path, F_OK) && read_devnum(path, &smaj, &smin) &&
+	    (smaj != maj || smin != min))
+		found = crypt_below(smaj, smin, depth + 1, what, size);
+	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/slaves", maj, min);
+	d = opendir(path);
+	while (d && !found && (de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/slaves/%s/dev", maj, min,
+			 de->d_name);
+		if (read_devnum(path, &smaj, &smin))
+			found = crypt_below(smaj, smin, depth + 1, what, size);
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
+
+/**
+ * store_file_refused() - is a file where its raw sectors are not its bytes
+ * @fd: the store file
+ * @err: the reason
+ * @errlen: size of @err
+ *
+ * A file on dm-crypt (directly, or under LVM or md) is ciphertext on the
+ * device the capture kernel would write: refused.
+ *
+ * Return: 0, or -1 with @err set.
+ */
+int store_file_refused(int fd, char *err, size_t errlen)
+{
+	char what[64];
+	struct stat stb;
+
+	if (fstat(fd, &stb) || !S_ISREG(stb.st_mode))
+		return 0;
+	if (crypt_below(major(stb.st_dev), minor(stb.st_dev), 0, what, sizeof(what)))
+		return set_err(err, errlen, "the file is on %s: its sectors on the device are "
+			       "ciphertext the capture kernel cannot write; put the store on a "
+			       "partition of its own", what);
+	return 0;
+}
+
+/* Open the device @maj:@min names, as /dev/NAME from its uevent. */
+static int open_devnum(unsigned int maj, unsigned int min, int flags)
+{
+	char path[320], line[256];
+	FILE *f;
+	int fd = -1;
+
+	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/uevent", maj, min);
+	f = fopen(path, "re");
+	while (f && fd < 0 && fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "DEVNAME=", 8))
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		snprintf(path, sizeof(path), "/dev/%s", line + 8);
+		fd = open(path, flags | O_CLOEXEC);
+	}
+	if (f)
+		fclose(f);
+	return fd;
+}
+
+/**
+ * store_fs_uuid() - the UUID of the file system on a device
+ * @fd: the device, open for reading
+ * @uuid: set to the UUID, or zeros
+ *
+ * Return: true for ext2/3/4 and XFS, whose superblocks we know.
+ */
+bool store_fs_uuid(int fd, uint8_t *uuid)
+{
+	if (magic_at(fd, 1024 + 56, "\x53\xef", 2) && !read_full(fd, 1024 + 104, uuid, 16))
+		return true;
+	if (magic_at(fd, 0, "XFSB", 4) && !read_full(fd, 32, uuid, 16))
+		return true;
+	memset(uuid, 0, 16);
+	return false;
+}
+
+static uint32_t map_crc(const struct store_map *map)
+{
+	struct store_map_hdr hdr = map->hdr;
+	uint32_t crc;
+
+	hdr.crc = 0;
+	crc = crc32_le(0, &hdr, sizeof(hdr));
+	return crc32_le(crc, map->ext, map->hdr.count * sizeof(map->ext[0]));
+}
+
+/* An extent FIEMAP reported with one of these cannot be written in place. */
+static const char *bad_extent(uint32_t flags)
+{
+	static const struct {
+		uint32_t flag;
+		const char *name;
+	} bad[] = {
+		{ FIEMAP_EXTENT_UNWRITTEN, "unwritten (allocated, reads as zeros)" },
+		{ FIEMAP_EXTENT_SHARED, "shared with another file (reflinked)" },
+		{ FIEMAP_EXTENT_UNKNOWN, "of unknown location" },
+		{ FIEMAP_EXTENT_DELALLOC, "not allocated yet" },
+		{ FIEMAP_EXTENT_ENCODED, "encoded (compressed)" },
+		{ FIEMAP_EXTENT_DATA_ENCRYPTED, "encrypted" },
+		{ FIEMAP_EXTENT_NOT_ALIGNED, "not block aligned" },
+		{ FIEMAP_EXTENT_DATA_INLINE, "inline in metadata" },
+		{ FIEMAP_EXTENT_DATA_TAIL, "packed with other files' tails" },
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(bad); i++)
+		if (flags & bad[i].flag)
+			return bad[i].name;
+	return NULL;
+}
+
+/* Append @sectors at @sector, merged with the last extent when contiguous. */
+static int add_extent(struct store_map *map, uint64_t sector, uint64_t sectors)
+{
+	struct store_extent *last = map->hdr.count ? &map->ext[map->hdr.count - 1] : NULL;
+
+	if (last && last->sector + last->sectors == sector) {
+		last->sectors += sectors;
+		return 0;
+	}
+	if (map->hdr.count == STORE_MAP_MAX)
+		return -1;
+	map->ext[map->hdr.count].sector = sector;
+	map->ext[map->hdr.count].sectors = sectors;
+	map->hdr.count++;
+	return 0;
+}
+
+#define FIEMAP_BATCH	64
+
+/* FIEMAP's extents of @fd over [0, @size) into @map; -1 with @err if unfit. */
+static int fiemap_extents(int fd, uint64_t size, struct store_map *map, char *err,
+			  size_t errlen)
+{
+	size_t fmsize = sizeof(struct fiemap) + FIEMAP_BATCH * sizeof(struct fiemap_extent);
+	struct fiemap *fm = malloc(fmsize);
+	uint64_t pos = 0;
+	unsigned int i;
+	int ret = 0;
+
+	if (!fm)
+		return set_err(err, errlen, "out of memory");
+	while (!ret && pos < size) {
+		memset(fm, 0, fmsize);
+		fm->fm_start = pos;
+		fm->fm_length = size - pos;
+		fm->fm_flags = FIEMAP_FLAG_SYNC;
+		fm->fm_extent_count = FIEMAP_BATCH;
+		if (ioctl(fd, FS_IOC_FIEMAP, fm)) {
+			ret = set_err(err, errlen, "FIEMAP: %s: the file system does not say "
+				      "where the file's blocks are", strerror(errno));
+			break;
+		}
+		if (!fm->fm_mapped_extents)
+			ret = set_err(err, errlen, "a hole at byte %" PRIu64, pos);
+		for (i = 0; !ret && i < fm->fm_mapped_extents && pos < size; i++) {
+			const struct fiemap_extent *fe = &fm->fm_extents[i];
+			const char *bad = bad_extent(fe->fe_flags);
+			uint64_t in, len;
+
+			if (fe->fe_logical + fe->fe_length <= pos)
+				continue;
+			if (fe->fe_logical > pos) {
+				ret = set_err(err, errlen, "a hole at byte %" PRIu64, pos);
+				break;
+			}
+			if (bad) {
+				ret = set_err(err, errlen, "the extent at byte %" PRIu64 " is %s",
+					      fe->fe_logical, bad);
+				break;
+			}
+			in = pos - fe->fe_logical;
+			len = fe->fe_length - in < size - pos ? fe->fe_length - in : size - pos;
+			if ((fe->fe_physical + in) % STORE_SECTOR || len % STORE_SECTOR) {
+				ret = set_err(err, errlen, "the extent at byte %" PRIu64
+					      " is not sector aligned", fe->fe_logical);
+				break;
+			}
+			if (add_extent(map, (fe->fe_physical + in) / STORE_SECTOR,
+				       len / STORE_SECTOR)) {
+				ret = set_err(err, errlen, "more than %u extents: too fragmented "
+					      "(defragment it or make it smaller)", STORE_MAP_MAX);
+				break;
+			}
+			pos += len;
+		}
+	}
+	free(fm);
+	return ret;
+}
+
+/**
+ * store_file_map() - a store file's extents on its file system's device
+ * @fd: the file, starting with a version 2 superblock
+ * @map: set to the extents over the store's size, with the device and its
+ *	 file system's UUID
+ * @err: why the file cannot be written through its extents
+ * @errlen: size of @err
+ *
+ * Refused: a file on dm-crypt, a hole, and an extent that is unwritten,
+ * shared, encoded, inline, of unknown place or not sector aligned.
+ *
+ * Return: 0, or -1 with @err set.
+ */
+int store_file_map(int fd, struct store_map *map, char *err, size_t errlen)
+{
+	struct store_super sb;
+	struct stat stb;
+	int dev;
+
+	memset(map, 0, sizeof(*map));
+	if (fstat(fd, &stb) || !S_ISREG(stb.st_mode))
+		return set_err(err, errlen, "not a regular file");
+	if (read_full(fd, 0, &sb, sizeof(sb)) || !super_valid(&sb) ||
+	    sb.version == STORE_VERSION_1 || check_super(&sb, (uint64_t)stb.st_size, err, errlen))
+		return set_err(err, errlen, "no version %u store at the start of the file",
+			       STORE_VERSION);
+	if (store_file_refused(fd, err, errlen) || fiemap_extents(fd, sb.size, map, err, errlen))
+		return -1;
+	memcpy(map->hdr.magic, STORE_MAP_MAGIC, 8);
+	map->hdr.version = STORE_MAP_VERSION;
+	map->hdr.dev_major = major(stb.st_dev);
+	map->hdr.dev_minor = minor(stb.st_dev);
+	map->hdr.sectors = sb.size / STORE_SECTOR;
+	dev = open_devnum(map->hdr.dev_major, map->hdr.dev_minor, O_RDONLY);
+	if (dev >= 0) {
+		store_fs_uuid(dev, map->hdr.fs_uuid);
+		close(dev);
+	}
+	map->hdr.crc = map_crc(map);
+	return 0;
+}
+
+/**
+ * store_map_read() - read and check an extent map
+ * @fd: a store file, or a device with a file store's block 0 at @off
+ * @off: where block 0 is
+ * @map: set to the map
+ *
+ * Return: 0 for a map with a good checksum whose extents add up, else -1.
+ */
+int store_map_read(int fd, uint64_t off, struct store_map *map)
+{
+	uint64_t sum = 0;
+	unsigned int i;
+
+	memset(map, 0, sizeof(*map));
+	if (read_full(fd, off + STORE_MAP_OFF, &map->hdr, sizeof(map->hdr)) ||
+	    memcmp(map->hdr.magic, STORE_MAP_MAGIC, 8) || map->hdr.version != STORE_MAP_VERSION ||
+	    !map->hdr.count || map->hdr.count > STORE_MAP_MAX ||
+	    read_full(fd, off + STORE_MAP_OFF + sizeof(map->hdr), map->ext,
+		      map->hdr.count * sizeof(map->ext[0])) ||
+	    map->hdr.crc != map_crc(map))
+		goto bad;
+	for (i = 0; i < map->hdr.count; i++) {
+		if (!map->ext[i].sectors || map->ext[i].sectors > UINT64_MAX / STORE_SECTOR ||
+		    sum + map->ext[i].sectors < sum)
+			goto bad;
+		sum += map->ext[i].sectors;
+	}
+	if (sum != map->hdr.sectors || sum > UINT64_MAX / STORE_SECTOR)
+		goto bad;
+	return 0;
+bad:
+	memset(map, 0, sizeof(*map));
+	return -1;
+}
+
+static int map_write(int fd, const struct store_map *map)
+{
+	char buf[STORE_BLOCK - STORE_MAP_OFF] = { 0 };
+	uint64_t size = map->hdr.sectors * STORE_SECTOR;
+
+	memcpy(buf, &map->hdr, sizeof(map->hdr));
+	memcpy(buf + sizeof(map->hdr), map->ext, map->hdr.count * sizeof(map->ext[0]));
+	if (write_full(fd, STORE_MAP_OFF, buf, sizeof(buf)) ||
+	    write_full(fd, size - STORE_BLOCK + STORE_MAP_OFF, buf, sizeof(buf)))
+		return -1;
+	return fdatasync(fd);
+}
+
+int store_set_immutable(int fd, bool on)
+{
+	int flags;
+
+	if (ioctl(fd, FS_IOC_GETFLAGS, &flags))
+		return -1;
+	flags = on ? flags | FS_IMMUTABLE_FL : flags & ~FS_IMMUTABLE_FL;
+	return ioctl(fd, FS_IOC_SETFLAGS, &flags);
+}
+
+/**
+ * store_open_file_rw() - open(2) a store for writing, immutable or not
+ * @path: the store
+ * @flags: open(2)'s, with O_RDWR
+ * @mode: for O_CREAT
+ * @was_immutable: set when the flag was cleared to open it; the caller
+ *	 sets it again when done
+ *
+ * Return: the descriptor, or -1 with errno set.
+ */
+int store_open_file_rw(const char *path, int flags, mode_t mode, bool *was_immutable)
+{
+	int fd = open(path, flags, mode), ro, attr;
+
+	*was_immutable = false;
+	if (fd >= 0 || errno != EPERM)
+		return fd;
+	ro = open(path, O_RDONLY | O_CLOEXEC);
+	if (ro < 0)
+		return -1;
+	if (ioctl(ro, FS_IOC_GETFLAGS, &attr) || !(attr & FS_IMMUTABLE_FL) ||
+	    store_set_immutable(ro, false)) {
+		close(ro);
+		errno = EPERM;
+		return -1;
+	}
+	fd = open(path, flags, mode);
+	if (fd < 0)
+		store_set_immutable(ro, true);
+	else
+		*was_immutable = true;
+	close(ro);
+	return fd;
+}
+
+/**
+ * store_seal_file() - make a freshly formatted store file capture-ready
+ * @fd: the file, open for writing, just formatted (and so written whole)
+ * @map: set to its extents
+ * @err: the reason on failure
+ * @errlen: size of @err
+ *
+ * Maps the file (store_file_map()), writes the map into block 0 and the
+ * backup block, checks the extents did not move, and sets the file
+ * immutable so that no defragmenter, deduplicator or truncation moves them
+ * later. On failure block 0 is zeroed: no half-made store is left.
+ *
+ * Return: 0, or -1 with @err set.
+ */
+int store_seal_file(int fd, struct store_map *map, char *err, size_t errlen)
+{
+	static const char zero[STORE_BLOCK];
+	struct store_map again;
+
+	if (store_file_map(fd, map, err, errlen))
+		goto undo;
+	if (map_write(fd, map)) {
+		set_err(err, errlen, "write error: %s", strerror(errno));
+		goto undo;
+	}
+	if (store_file_map(fd, &again, err, errlen))
+		goto undo;
+	if (memcmp(map, &again, sizeof(again))) {
+		set_err(err, errlen, "the file's extents moved while it was mapped");
+		goto undo;
+	}
+	if (store_set_immutable(fd, true)) {
+		set_err(err, errlen, "cannot make it immutable: %s", strerror(errno));
+		goto undo;
+	}
+	return 0;
+undo:
+	if (!write_full(fd, 0, zero, sizeof(zero)))
+		fdatasync(fd);
+	return -1;
+}
+
+/* A file store's map at @sector of @fd, checked against the device; NULL if none. */
+static const char *map_mismatch(int fd, uint64_t sector, const struct store_map *map)
+{
+	uint8_t fs[16], none[16] = { 0 };
+
+	if (map->ext[0].sector != sector)
+		return "its extent map does not start where the store does";
+	if (memcmp(map->hdr.fs_uuid, none, 16) &&
+	    (!store_fs_uuid(fd, fs) || memcmp(fs, map->hdr.fs_uuid, 16)))
+		return "the file system on the device is not the one the store was mapped on";
+	return NULL;
+}
+
+/* Does @name hold the file store @uuid at @sector? */
+static bool look_at_sector(const char *name, const uint8_t *uuid, uint64_t sector,
+			   struct store_scan *scan, struct store_map *map)
+{
+	char dev[300], id[UUID_STR_LEN];
+	struct store_super sb;
+	const char *why;
+	bool match = false;
+	int fd;
+
+	snprintf(dev, sizeof(dev), "/dev/%s", name);
+	sb_addf(&scan->seen, "%s%s ", scan->seen.len ? ", " : "", name);
+	fd = open(dev, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		sb_addf(&scan->seen, "(cannot open: %s)", strerror(errno));
+		return false;
+	}
+	if (read_full(fd, sector * STORE_SECTOR, &sb, sizeof(sb)) || !super_valid(&sb)) {
+		sb_addf(&scan->seen, "(no store at sector %" PRIu64 ")", sector);
+		goto out;
+	}
+	uuid_str(sb.uuid, id);
+	sb_addf(&scan->seen, "(store %s at sector %" PRIu64 ")", id, sector);
+	if (memcmp(uuid, sb.uuid, 16))
+		goto out;
+	if (store_map_read(fd, sector * STORE_SECTOR, map)) {
+		sb_addf(&scan->skipped, "%s: the store at sector %" PRIu64 " has no valid "
+			"extent map: skipped\n", dev, sector);
+		goto out;
+	}
+	why = map_mismatch(fd, sector, map);
+	if (why) {
+		sb_addf(&scan->skipped, "%s: the store at sector %" PRIu64 ": %s: skipped\n",
+			dev, sector, why);
+		goto out;
+	}
+	match = true;
+out:
+	close(fd);
+	return match;
+}
+
+/**
+ * store_locate_map() - find a file store by its UUID and first sector
+ * @uuid: the store's UUID
+ * @sector: its first sector on its file system's device ("saveoops format"
+ *	    prints it)
+ * @scan: what was found, as for store_locate()
+ * @map: set to the first match's extent map, read from the device and
+ *	 checked: it starts at @sector and names the device's file system
+ *
+ * Return: the number of devices that hold it; the first is @scan->path.
+ */
+int store_locate_map(const uint8_t *uuid, uint64_t sector, struct store_scan *scan,
+		     struct store_map *map)
+{
+	DIR *dir = opendir("/sys/class/block");
+	struct store_map found;
+	struct dirent *de;
+
+	store_scan_free(scan);
+	store_scan_init(scan);
+	memset(map, 0, sizeof(*map));
+	if (!dir || sector > UINT64_MAX / STORE_SECTOR) {
+		if (dir)
+			closedir(dir);
+		return 0;
+	}
+	while ((de = readdir(dir))) {
+		if (de->d_name[0] == '.' || !look_at_sector(de->d_name, uuid, sector, scan, &found))
+			continue;
+		if (!scan->found++) {
+			snprintf(scan->path, sizeof(scan->path), "/dev/%s", de->d_name);
+			*map = found;
+		}
+	}
+	closedir(dir);
+	return scan->found;
 }

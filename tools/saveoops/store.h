@@ -16,6 +16,15 @@
  * Version 1 stores (no tail; the missed note in block 0's second sector) are
  * still read and written; format makes version 2.
  *
+ * A store in a file also carries its extent map (struct store_map_hdr and
+ * the extents) at byte STORE_MAP_OFF of block 0 and of the last block, which
+ * version 2 leaves zero and older tools ignore. Format writes the file whole
+ * (no unwritten or shared extent), maps it with FIEMAP and makes it
+ * immutable, so the map stays true; the capture kernel then writes the
+ * file's sectors on the raw device through the map, after finding our
+ * superblock at its first extent, and never mounts the file system
+ * read-write.
+ *
  * A slot is written header-last: its header is zeroed and synced, the log
  * written and synced, then the new header written and synced. Power lost at
  * any point leaves the slot empty or complete, and no other slot is touched,
@@ -35,6 +44,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "util.h"
 
@@ -109,6 +119,38 @@ _Static_assert(sizeof(struct store_super) == 64, "superblock layout");
 _Static_assert(sizeof(struct store_record) == STORE_HEADER, "record header layout");
 _Static_assert(sizeof(struct store_missed) == STORE_HEADER, "missed note layout");
 
+/* A file store's extent map; sectors of 512 bytes on the file system's device. */
+#define STORE_MAP_MAGIC		"SAVEOMAP"
+#define STORE_MAP_VERSION	1
+#define STORE_MAP_OFF		1024U
+#define STORE_SECTOR		512U
+#define STORE_MAP_MAX		((STORE_BLOCK - STORE_MAP_OFF - 64) / 16)
+
+struct store_extent {
+	uint64_t sector;		/* first sector on the device */
+	uint64_t sectors;		/* length; the file's bytes follow each other */
+};
+
+struct store_map_hdr {
+	char magic[8];
+	uint32_t version;
+	uint32_t count;			/* extents that follow, at most STORE_MAP_MAX */
+	uint32_t dev_major;		/* the file system's device at format time */
+	uint32_t dev_minor;
+	uint8_t fs_uuid[16];		/* its UUID (ext2/3/4, XFS), zeros if unknown */
+	uint64_t sectors;		/* the store's size: the extents' sum */
+	uint32_t reserved[3];
+	uint32_t crc;			/* crc32_le of the header with 0 here, and the extents */
+};
+
+struct store_map {
+	struct store_map_hdr hdr;
+	struct store_extent ext[STORE_MAP_MAX];
+};
+
+_Static_assert(sizeof(struct store_map_hdr) == 64, "extent map header layout");
+_Static_assert(sizeof(struct store_map) <= STORE_BLOCK - STORE_MAP_OFF, "extent map size");
+
 enum slot_state {
 	SLOT_EMPTY,		/* never written, cleared, or a capture cut off */
 	SLOT_RECORD,		/* a record with a good checksum */
@@ -142,6 +184,12 @@ static inline bool store_slot_used(const struct store_slot *s)
 struct store {
 	int fd;
 	bool writable;
+	/*
+	 * A file store on its raw device: store offsets go through the map,
+	 * and nothing outside its extents is ever read or written.
+	 */
+	struct store_map *map;
+	bool reset_immutable;		/* store_close() sets the flag again */
 	struct store_super sb;
 	struct store_slot *slots;
 	uint64_t max_seq;		/* highest seq any readable header had */
@@ -152,6 +200,8 @@ struct store {
 int store_open(struct store *st, const char *path, unsigned int how, char *err,
 	       size_t errlen);
 int store_open_fd(struct store *st, int fd, unsigned int how, char *err, size_t errlen);
+int store_open_map(struct store *st, int fd, const struct store_map *map, unsigned int how,
+		   char *err, size_t errlen);
 void store_close(struct store *st);
 bool store_probe(int fd);
 
@@ -187,6 +237,16 @@ void store_scan_init(struct store_scan *scan);
 void store_scan_free(struct store_scan *scan);
 int store_locate(const uint8_t *uuid, struct store_scan *scan);
 int store_format(int fd, uint64_t size, unsigned int slots, char *err, size_t errlen);
+
+int store_file_refused(int fd, char *err, size_t errlen);
+int store_file_map(int fd, struct store_map *map, char *err, size_t errlen);
+int store_seal_file(int fd, struct store_map *map, char *err, size_t errlen);
+int store_map_read(int fd, uint64_t off, struct store_map *map);
+bool store_fs_uuid(int fd, uint8_t *uuid);
+int store_set_immutable(int fd, bool on);
+int store_open_file_rw(const char *path, int flags, mode_t mode, bool *was_immutable);
+int store_locate_map(const uint8_t *uuid, uint64_t sector, struct store_scan *scan,
+		     struct store_map *map);
 
 /* A record found by store_recover_scan(), without a superblock. */
 struct store_found {

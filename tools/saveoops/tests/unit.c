@@ -174,7 +174,7 @@ static uint64_t add_rec(struct mk_ring *r, uint64_t sec, const char *text)
 
 static uint64_t skipped_or_bad(const struct ring_stats *st)
 {
-	return st->bad_desc + st->bad_data + st->incomplete + st->truncated + st->unreadable;
+	return st->bad_desc + st->bad_data + st->reserved + st->truncated + st->unreadable;
 }
 
 /* ---- the decoder ---- */
@@ -395,10 +395,11 @@ static void test_states(void)
 		const char *what;
 		uint64_t state;
 		bool middle;		/* else the head */
-		uint64_t records, incomplete;
+		uint64_t records, reserved;
 		const char *want;
 	} rows[] = {
-		{ "a reserved record at the head is incomplete", MK_DESC_RESERVED, false, 2, 1,
+		{ "a reserved record at the head is counted reserved, not damage",
+		  MK_DESC_RESERVED, false, 2, 1,
 		  "<6>[    1.000000][    T1] one\n<6>[    2.000000][    T1] two\n" },
 		{ "a committed record at the head is printed", MK_DESC_COMMITTED, false, 3, 0,
 		  "<6>[    1.000000][    T1] one\n<6>[    2.000000][    T1] two\n"
@@ -422,7 +423,8 @@ static void test_states(void)
 		decode_ring(&r, NULL, &d);
 		CHECK_STR(d.text, rows[i].want);
 		CHECK_EQ(d.st.records, rows[i].records);
-		CHECK_EQ(d.st.incomplete, rows[i].incomplete);
+		CHECK_EQ(d.st.reserved, rows[i].reserved);
+		CHECK_EQ(ring_skipped(&d.st), 0);
 		CHECK_EQ(d.st.bad_desc + d.st.bad_data + d.st.truncated, 0);
 		dec_free(&d);
 		mk_ring_free(&r);
@@ -649,11 +651,15 @@ static void test_bad_keys(void)
 		{ "OFFSET(prb_desc.state_var)", "24x", "has no OFFSET(prb_desc.state_var)" },
 		{ "OFFSET(prb_desc.state_var)", "", "has no OFFSET(prb_desc.state_var)" },
 		{ "SYMBOL(prb)", "ffffffff90000000", "is not in the core" },
-		{ "OFFSET(printk_ringbuffer.desc_ring)", "1000000", "header is not in the core" },
+		{ "OFFSET(printk_ringbuffer.desc_ring)", "1000000", "out of bounds" },
+		/* Offsets in structs VMCOREINFO gives no size for: bounded all the same. */
+		{ "OFFSET(prb_desc_ring.head_id)", "4097", "out of bounds" },
+		{ "OFFSET(prb_data_ring.data)", "18446744073709551615", "out of bounds" },
+		{ "OFFSET(prb_desc_ring.count_bits)", "65536", "out of bounds" },
 		/* Offsets that wrap an unchecked "off + width > size" around. */
 		{ "OFFSET(printk_info.seq)", "-8", "has no OFFSET(printk_info.seq)" },
-		{ "OFFSET(prb_desc.state_var)", "18446744073709551608", "do not fit" },
-		{ "OFFSET(prb_data_blk_lpos.next)", "18446744073709551615", "do not fit" },
+		{ "OFFSET(prb_desc.state_var)", "18446744073709551608", "out of bounds" },
+		{ "OFFSET(prb_data_blk_lpos.next)", "18446744073709551615", "out of bounds" },
 		{ "OFFSET(atomic_long_t.counter)", "18446744073709551600", "do not fit" },
 		{ "SIZE(prb_desc)", "0000000000000000000000000000000000016",
 		  "has no SIZE(prb_desc)" },
@@ -692,9 +698,13 @@ static void test_bad_header(void)
 		{ "2^23 descriptors", &mk_layout_6_12, 23, 10, NULL, false },
 		{ "2^27 data bytes", &mk_layout_6_12, 4, 27, NULL, false },
 		{ "a 4-byte data ring", &mk_layout_6_12, 4, 2, NULL, false },
-		{ "2^22 descriptors of 4000-byte infos", &mk_layout_6_12, 22, 10,
+		{ "2^21 descriptors of 4000-byte infos", &mk_layout_6_12, 21, 26,
 		  "SIZE(printk_info)=4000\n", false },
 		{ "a 64 MiB log of a real 6.12 kernel", &mk_layout_6_12, 21, 26, NULL, true },
+		/* count_bits against the data ring: one descriptor per 2^5 bytes. */
+		{ "2^10 descriptors for 2^10 data bytes", &mk_layout_6_12, 10, 10, NULL, false },
+		{ "2^4 descriptors for 2^13 data bytes", &mk_layout_6_12, 4, 13, NULL, false },
+		{ "2^4 descriptors for 2^9 data bytes", &mk_layout_6_12, 4, 9, NULL, true },
 	};
 	static const char *const omit[] = { "SIZE(printk_info)", NULL };
 	unsigned int i;
@@ -894,6 +904,38 @@ static void test_walk_fails(void)
 	dec_free(&d);
 	tap("without NUMBER(phys_base) the page tables are not found");
 	mk_ring_free(&r);
+}
+
+/*
+ * A memory budget too small for the whole ring: the newest records that
+ * fit are decoded, the oldest left out and counted, nothing else skipped;
+ * with room enough, all of them.
+ */
+static void test_memory_limit(void)
+{
+	struct mk_ring r;
+	struct dec all, some;
+
+	two_page_ring(&r, &mk_layout_scattered);
+	decode_ring(&r, NULL, &all);
+	ring_set_memory_limit(16 * 1024);
+	decode_ring(&r, NULL, &some);
+	ring_set_memory_limit(0);
+	CHECK_EQ(all.st.dropped, 0);
+	CHECK_EQ(some.ret, 0);
+	CHECK(some.st.dropped > 0);
+	CHECK(some.st.records > 10);
+	CHECK(some.st.records < all.st.records);
+	CHECK_EQ(skipped_or_bad(&some.st), 0);
+
+	/* The kept part is the newest records, whole: the tail of the full log. */
+	CHECK(some.log.len < all.log.len &&
+	      !memcmp(some.log.data, all.log.data + all.log.len - some.log.len, some.log.len));
+	CHECK_HAS(some.text, "walk record 199 ");
+	dec_free(&all);
+	dec_free(&some);
+	mk_ring_free(&r);
+	tap("a memory budget too small: the newest records that fit, the oldest counted");
 }
 
 /* A text starting with "[drm]" in a caller-less log stays text. */
@@ -2791,13 +2833,204 @@ static int write_seeds(const char *dir)
 	return ok ? 0 : 1;
 }
 
+/* ---- file stores: the extent map ---- */
+
+#define DEV_SECTORS	8192U		/* a 4 MiB "device" */
+
+/* A map of @store_sectors over three extents, out of order on the device. */
+static void scatter_map(struct store_map *map, uint64_t store_sectors)
+{
+	uint64_t a = 24, b = 40;	/* two short extents, then the rest */
+	struct store_map_hdr hdr;
+
+	memset(map, 0, sizeof(*map));
+	memcpy(map->hdr.magic, STORE_MAP_MAGIC, 8);
+	map->hdr.version = STORE_MAP_VERSION;
+	map->hdr.count = 3;
+	map->hdr.sectors = store_sectors;
+	map->ext[0] = (struct store_extent){ 6000, a };
+	map->ext[1] = (struct store_extent){ 100, b };
+	map->ext[2] = (struct store_extent){ 2000, store_sectors - a - b };
+	hdr = map->hdr;
+	hdr.crc = 0;
+	map->hdr.crc = crc32_le(crc32_le(0, &hdr, sizeof(hdr)), map->ext,
+				map->hdr.count * sizeof(map->ext[0]));
+}
+
+/* Copy the store file's bytes to where @map puts them on @dev (or back). */
+static bool move_through(int file, int dev, const struct store_map *map, bool to_dev)
+{
+	uint64_t off = 0;
+	unsigned int i;
+	char *buf;
+	bool ok = true;
+
+	for (i = 0; i < map->hdr.count && ok; i++) {
+		size_t len = map->ext[i].sectors * STORE_SECTOR;
+		uint64_t at = map->ext[i].sector * STORE_SECTOR;
+
+		buf = malloc(len);
+		ok = buf && (to_dev ? !read_full(file, off, buf, len) &&
+				      !write_full(dev, at, buf, len) :
+				      !read_full(dev, at, buf, len) &&
+				      !write_full(file, off, buf, len));
+		free(buf);
+		off += len;
+	}
+	return ok;
+}
+
+/* The device's bytes outside @map's extents are all @fill. */
+static bool outside_is(int dev, const struct store_map *map, unsigned char fill)
+{
+	static unsigned char sector[STORE_SECTOR];
+	uint64_t s;
+	unsigned int i, j;
+
+	for (s = 0; s < DEV_SECTORS; s++) {
+		bool in = false;
+
+		for (i = 0; i < map->hdr.count; i++)
+			in |= s >= map->ext[i].sector &&
+			      s < map->ext[i].sector + map->ext[i].sectors;
+		if (in)
+			continue;
+		if (read_full(dev, s * STORE_SECTOR, sector, sizeof(sector)))
+			return false;
+		for (j = 0; j < sizeof(sector); j++)
+			if (sector[j] != fill)
+				return false;
+	}
+	return true;
+}
+
+/*
+ * A store file scattered over a device in three extents, out of order:
+ * store_open_map() reads and writes it through the map, a record lands in
+ * the file's bytes and nowhere else; store_map_read() takes the map back
+ * from the device and refuses it damaged; a map shorter than the store is
+ * refused before anything is written.
+ */
+static void test_store_map(void)
+{
+	char dev_path[4096], file_path[4096], err[256];
+	static unsigned char fill[STORE_SECTOR * 64];
+	struct store_map map, back, shorter;
+	struct tmpstore t;
+	struct strbuf log;
+	struct store st;
+	uint64_t sectors = (STORE_BLOCK + 2 * SLOT_BYTES + STORE_TAIL) / STORE_SECTOR;
+	int dev, file;
+	unsigned int i;
+
+	if (!store_new(&t, 2)) {
+		tap("store: a file store written through its extent map");
+		return;
+	}
+	scatter_map(&map, sectors);
+	memset(fill, 0xa5, sizeof(fill));
+	dev = tmp_file(dev_path, sizeof(dev_path));
+	file = open(t.path, O_RDWR | O_CLOEXEC);
+	CHECK(dev >= 0 && file >= 0);
+	for (i = 0; dev >= 0 && i < DEV_SECTORS / 64; i++)
+		CHECK(!write_full(dev, (uint64_t)i * sizeof(fill), fill, sizeof(fill)));
+	/* The map in block 0 and the backup block, as store_seal_file() puts it. */
+	CHECK(!write_full(file, STORE_MAP_OFF, &map, sizeof(map.hdr) + 3 * sizeof(map.ext[0])));
+	CHECK(!write_full(file, sectors * STORE_SECTOR - STORE_BLOCK + STORE_MAP_OFF, &map,
+			  sizeof(map.hdr) + 3 * sizeof(map.ext[0])));
+	CHECK(move_through(file, dev, &map, true));
+
+	make_log(&log, 1, 40);
+	if (CHECK(!store_open_map(&st, dup(dev), &map, STORE_WRITE, err, sizeof(err))))
+		CHECK_EQ(put_record(&st, 1, &log, NULL), 0);
+	else
+		printf("#   store_open_map: %s\n", err);
+	store_close(&st);
+	CHECK(outside_is(dev, &map, 0xa5));
+	if (CHECK(!store_open_map(&st, dup(dev), &map, 0, err, sizeof(err))))
+		CHECK(slot_has(&st, 0, 1, &log));
+	store_close(&st);
+	/* The file put back together from the extents is the store. */
+	snprintf(file_path, sizeof(file_path), "%s", t.path);
+	CHECK(move_through(file, dev, &map, false));
+	if (store_opened(&st, file_path, false))
+		CHECK(slot_has(&st, 0, 1, &log));
+	store_close(&st);
+
+	CHECK(!store_map_read(dev, map.ext[0].sector * STORE_SECTOR, &back));
+	CHECK(!memcmp(&back, &map, sizeof(map)));
+	CHECK(patch(dev_path, map.ext[0].sector * STORE_SECTOR + STORE_MAP_OFF + 64 + 3, "\x01",
+		    1));
+	CHECK(store_map_read(dev, map.ext[0].sector * STORE_SECTOR, &back));
+
+	shorter = map;
+	shorter.ext[2].sectors -= 8;
+	shorter.hdr.sectors -= 8;
+	CHECK(store_open_map(&st, dup(dev), &shorter, STORE_WRITE, err, sizeof(err)));
+	store_close(&st);
+	CHECK(outside_is(dev, &map, 0xa5));
+
+	sb_free(&log);
+	if (file >= 0)
+		close(file);
+	if (dev >= 0)
+		close(dev);
+	unlink(dev_path);
+	unlink(t.path);
+	tap("store: a file store written through its extent map touches nothing outside it");
+}
+
+/*
+ * FIEMAP on a real file (the unit tests' TMPDIR): a formatted store file is
+ * written whole and maps in full; unwritten extents (fallocate over a
+ * punched range) and a hole are refused.
+ */
+static void test_store_fiemap(void)
+{
+	struct store_map map;
+	struct tmpstore t;
+	char err[256] = "";
+	uint64_t off = STORE_BLOCK + SLOT_BYTES;
+	int fd;
+
+	if (!store_new(&t, 2)) {
+		tap("store: FIEMAP maps a store file, refuses unwritten extents and holes");
+		return;
+	}
+	fd = open(t.path, O_RDWR | O_CLOEXEC);
+	CHECK(fd >= 0);
+	if (store_file_map(fd, &map, err, sizeof(err)) && strstr(err, "FIEMAP")) {
+		printf("# SKIP %s\n", err);
+		close(fd);
+		unlink(t.path);
+		tap("store: FIEMAP maps a store file # SKIP no FIEMAP here");
+		return;
+	}
+	if (!CHECK(!store_file_map(fd, &map, err, sizeof(err))))
+		printf("#   store_file_map: %s\n", err);
+	CHECK_EQ(map.hdr.sectors, (STORE_BLOCK + 2 * SLOT_BYTES + STORE_TAIL) / STORE_SECTOR);
+	CHECK(map.hdr.count >= 1);
+	/* Slot 1 made unwritten: allocated again, never written. */
+	CHECK(!fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)off, 65536));
+	CHECK(!fallocate(fd, 0, (off_t)off, 65536));
+	CHECK(store_file_map(fd, &map, err, sizeof(err)));
+	CHECK_HAS(err, "unwritten");
+	CHECK(!fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)off, 65536));
+	CHECK(store_file_map(fd, &map, err, sizeof(err)));
+	CHECK_HAS(err, "a hole at byte");
+	close(fd);
+	unlink(t.path);
+	tap("store: FIEMAP maps a store file, refuses unwritten extents and holes");
+}
+
 int main(int argc, char **argv)
 {
 	static void (*const tests[])(void) = {
 		test_simple, test_multiline, test_escape, test_wrap, test_dataless,
 		test_states, test_corrupt, test_truncated, test_span, test_missing_keys,
 		test_bad_keys, test_bad_header, test_callers, test_levels, test_walk,
-		test_walk_fails, test_drm_ring, test_reason, test_print, test_line_text,
+		test_walk_fails, test_memory_limit, test_drm_ring, test_reason, test_print,
+		test_line_text,
 		test_open_errors, test_open_structure, test_vmcoreinfo, test_read,
 		test_store_format, test_store_format_errors, test_store_roundtrip,
 		test_store_pick, test_store_full, test_store_missed, test_store_reuse,
@@ -2805,7 +3038,7 @@ int main(int argc, char **argv)
 		test_store_clear, test_store_truncate, test_torn, test_store_super,
 		test_store_bad_header, test_store_damaged, test_store_flags, test_store_uuid,
 		test_store_other_signature, test_store_tombstone, test_store_backup,
-		test_store_v1, test_store_recover,
+		test_store_v1, test_store_recover, test_store_map, test_store_fiemap,
 	};
 	unsigned int i;
 
