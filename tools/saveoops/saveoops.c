@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -558,7 +559,7 @@ static int journal_record(const struct store *st, const struct store_slot *s,
 			  const struct strbuf *log, const char *path, char *err, size_t errlen)
 {
 	const struct store_record *h = &s->hdr;
-	char id[UUID_STR_LEN], when[32];
+	char id[UUID_STR_LEN], when[32], abs[PATH_MAX];
 	struct strbuf e;
 	char *text = NULL;
 	size_t len = 0;
@@ -587,7 +588,7 @@ static int journal_record(const struct store *st, const struct store_slot *s,
 	journal_fieldf(&e, "SAVEOOPS_REASON", "%.256s", h->reason);
 	journal_fieldf(&e, "SAVEOOPS_STATE", "%s", slot_state(s));
 	journal_fieldf(&e, "SAVEOOPS_STORE_UUID", "%s", id);
-	journal_fieldf(&e, "SAVEOOPS_DIR", "%s", path);
+	journal_fieldf(&e, "SAVEOOPS_DIR", "%s", realpath(path, abs) ? abs : path);
 	journal_field(&e, "SAVEOOPS_LOG", text ? text : "", len);
 	free(text);
 	ret = journal_send(&e, err, errlen);
