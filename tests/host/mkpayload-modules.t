@@ -2,7 +2,8 @@
 # saveoops-mkpayload's kernel modules, on a made-up module tree and sysfs:
 # the release read from the bzImage header, the default tree beside a
 # kernel in ROOT/boot, the common disk drivers when no store is named, the
-# store's drivers from sysfs (its device's chain of parents), or
+# store's drivers from sysfs (its device's chain of parents; for
+# --store UUID=, the device whose superblock has that UUID), or
 # --store-driver; dependencies from modules.dep and modules.softdep in load
 # order; .ko.xz, .ko.gz and .ko.zst decompressed unless the kernel config
 # says the kernel does it; built-in drivers, missing modules, a modules.dep
@@ -171,6 +172,59 @@ expect "a store sysfs does not know: says so, takes the common disk drivers" \
 	err_has "other-dev \(device 259:8\) is not in $sys/dev/block"
 expect "  (the common disk drivers)" \
 	err_has "module virtio_blk: a common disk driver \(the store's device is unknown\)"
+
+# A store named by UUID: found by reading each device sysfs' class/block
+# lists (their nodes in a made-up /dev: disk images), then its drivers as
+# for a device. vda holds another store, vdb none, vdb1 (a partition of
+# vdb, on virtio under PCI) the one named.
+SAVEOOPS=$SAVEOOPS_TOOLS/saveoops
+usys=$TEST_DIR/usys
+udev=$TEST_DIR/udev
+pci=$usys/devices/pci0000:00/0000:00:05.0
+blk=$pci/virtio3/block/vdb
+mkdir -p "$blk/vdb1" "$usys/devices/virtual/block/vda" "$usys/class/block" \
+	"$usys/dev/block" "$usys/bus/pci/drivers/virtio-pci" \
+	"$usys/bus/virtio/drivers/virtio_blk" "$usys/module/virtio_pci" \
+	"$usys/module/virtio_blk" "$udev"
+ln -s "$usys/bus/pci/drivers/virtio-pci" "$pci/driver"
+ln -s "$usys/module/virtio_pci" "$usys/bus/pci/drivers/virtio-pci/module"
+ln -s "$usys/bus/virtio/drivers/virtio_blk" "$pci/virtio3/driver"
+ln -s "$usys/module/virtio_blk" "$usys/bus/virtio/drivers/virtio_blk/module"
+echo 253:0 > "$usys/devices/virtual/block/vda/dev"
+echo 253:16 > "$blk/dev"
+echo 253:17 > "$blk/vdb1/dev"
+for b in "$usys/devices/virtual/block/vda" "$blk" "$blk/vdb1"; do
+	ln -s "$b" "$usys/class/block/${b##*/}"
+	ln -s "$b" "$usys/dev/block/$(cat "$b/dev")"
+done
+uuid_of() { sed -n 's/.*UUID \([0-9a-f-]*\).*/\1/p' | head -1; }
+"$SAVEOOPS" format --image --slots 2 --size 1M "$udev/vda" > /dev/null
+want=$("$SAVEOOPS" format --image --slots 2 --size 1M "$udev/vdb1" | uuid_of)
+head -c 65536 /dev/zero > "$udev/vdb"
+WANT=$(echo "$want" | tr a-f A-F)
+last=uuid
+build uuid --sysfs "$usys" --dev "$udev" --store "UUID=$WANT"
+expect "--store UUID=: the device that holds it, from sysfs and its superblock" \
+	err_has "the store UUID=$WANT is $udev/vdb1 \(device 253:17\)\$"
+expect "  its drivers up the chain of parents, with what they need" \
+	order_is "virtio_ring.ko virtio.ko virtio_blk.ko virtio_pci.ko "
+expect "  named as the store's drivers" \
+	err_has "module virtio_pci: driver of the store UUID=$WANT\$"
+expect "  saveoops.store=UUID= on the capture command line, in lower case" \
+	grep -q " saveoops.store=UUID=$want\$" "$TEST_DIR/uuid/kernel/kdump/cmdline"
+gone=01234567-89ab-cdef-0123-456789abcdef
+last=uuid-gone
+build uuid-gone --sysfs "$usys" --dev "$udev" --store "UUID=$gone"
+expect "a UUID no device holds: says so, takes the common disk drivers" \
+	err_has "no block device holds the store UUID=$gone\$"
+expect "  (the common disk drivers)" \
+	err_has "module nvme: a common disk driver \(the store's device is unknown\)"
+expect "  and still names it on the capture command line" \
+	grep -q " saveoops.store=UUID=$gone\$" "$TEST_DIR/uuid-gone/kernel/kdump/cmdline"
+last=uuid-bad
+build uuid-bad --sysfs "$usys" --dev "$udev" --store "UUID=${want%?}" && rc=0 || rc=$?
+expect "a UUID that is not one fails with exit 1 and says so" \
+	eval '[ $rc -eq 1 ] && err_has "--store UUID=${want%?}: not a UUID"'
 
 last=extra
 build extra --store-driver virtio_blk --modules stale,no_such,"$TEST_DIR/nvme.ko.orig"

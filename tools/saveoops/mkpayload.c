@@ -121,7 +121,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: saveoops-mkpayload [--kernel BZIMAGE] [--capture PROGRAM |\n"
 		"                          --capture-initrd FILE] [--cmdline STRING]\n"
-		"                          [--initrd INITRD] [--store PATH]\n"
+		"                          [--initrd INITRD] [--store PATH|UUID=ID]\n"
 		"                          [--store-driver LIST] [--modules LIST]\n"
 		"                          [--modules-dir DIR] [--kernel-config FILE]\n"
 		"                          --output FILE\n"
@@ -140,7 +140,8 @@ static void usage(FILE *f)
 		"                    --cmdline), unless it has a saveoops.store= already\n"
 		"Kernel modules go into the capture initramfs with what modules.dep says\n"
 		"they need, and saveoops-capture loads them before it looks for the store:\n"
-		"  --store           the store, a block device or a file on one: the\n"
+		"  --store           the store, a block device or a file on one, or\n"
+		"                    UUID=ID of a store on a disk or partition: the\n"
 		"                    drivers of its device, read from sysfs, and its file\n"
 		"                    system (default: the common disk drivers, virtio_pci,\n"
 		"                    virtio_blk, virtio_scsi, nvme, ahci, sd_mod)\n"
@@ -202,13 +203,14 @@ static int parse_args(struct args *a, int argc, char **argv)
 		{ "modules-dir", required_argument, NULL, 'M' },
 		{ "kernel-config", required_argument, NULL, 'K' },
 		{ "sysfs", required_argument, NULL, 'S' },	/* for tests */
+		{ "dev", required_argument, NULL, 'V' },	/* for tests */
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct utsname u;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "k:c:C:l:i:o:s:D:m:M:K:S:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "k:c:C:l:i:o:s:D:m:M:K:S:V:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'k':
 			a->kernel = optarg;
@@ -245,6 +247,9 @@ static int parse_args(struct args *a, int argc, char **argv)
 			break;
 		case 'S':
 			a->mod.sysfs = optarg;
+			break;
+		case 'V':
+			a->mod.devdir = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -298,6 +303,7 @@ static bool store_uuid(const char *path, char *id)
 static void capture_cmdline(const struct args *a, struct strbuf *cmd)
 {
 	char id[UUID_STR_LEN], boot[4096], *tok, *save;
+	uint8_t raw[16];
 	FILE *f;
 	size_t n;
 
@@ -306,7 +312,14 @@ static void capture_cmdline(const struct args *a, struct strbuf *cmd)
 		sb_addf(cmd, "%s", a->cmdline);
 	if (!a->mod.store || (a->cmdline && strstr(a->cmdline, "saveoops.store=")))
 		return;
-	if (!store_uuid(a->mod.store, id)) {
+	if (!strncmp(a->mod.store, "UUID=", 5)) {
+		if (uuid_parse(a->mod.store + 5, raw)) {
+			fprintf(stderr, "saveoops-mkpayload: --store %s is not a UUID: left off "
+				"the command line\n", a->mod.store);
+			return;
+		}
+		uuid_str(raw, id);
+	} else if (!store_uuid(a->mod.store, id)) {
 		fprintf(stderr, "saveoops-mkpayload: %s holds no saveoops store (yet): the "
 			"capture will look for one by its signature\n", a->mod.store);
 		return;

@@ -6,18 +6,21 @@
  * the kernel when it lies in a boot/ directory of an unpacked system), and
  * the modules are:
  *	- the drivers of the store's device, read from sysfs as the device's
- *	  chain of parents, and the module of the file system a store file
- *	  lies on; or the --store-driver list; or, with neither, the common
+ *	  chain of parents (for a store given as UUID=..., the device found
+ *	  to hold it), and the module of the file system a store file lies
+ *	  on; or the --store-driver list; or, with neither, the common
  *	  disk drivers, as dracut's generic (not host-only) mode does;
  *	- the --modules list;
  *	- what modules.dep (and modules.softdep's "pre:") says each needs.
  * A compressed module is decompressed here by the xz, zstd or gzip program
  * unless the capture kernel's config says it decompresses that format.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +30,7 @@
 #include <unistd.h>
 
 #include "modules.h"
+#include "store.h"
 #include "util.h"
 
 /* What a distribution's capture initramfs needs to find a local disk. */
@@ -547,26 +551,18 @@ static int mount_fstype(dev_t dev, char *type, size_t size)
 }
 
 /*
- * The store's drivers: from its device in /sys/dev/block up the chain of
- * parents, each one's driver/module (or the driver's name when built in),
- * and the file system a store file lies on. False if sysfs does not know
- * the device.
+ * The drivers of block device @id: from /sys/dev/block up the chain of
+ * parents, each one's driver/module (or the driver's name when built in).
+ * False if sysfs does not know the device.
  */
-static bool choose_store_drivers(struct tree *t, const char *store)
+static bool choose_device_drivers(struct tree *t, dev_t id, const char *store)
 {
 	const char *sysfs = t->o->sysfs ? t->o->sysfs : "/sys";
 	char dev[PATH_MAX], root[PATH_MAX], link[PATH_MAX + 16], target[PATH_MAX];
-	char why[PATH_MAX + 64], fstype[32], *slash;
+	char why[PATH_MAX + 64], *slash;
 	size_t rootlen;
-	struct stat st;
-	dev_t id;
 	ssize_t n;
 
-	if (stat(store, &st)) {
-		note("cannot stat the store %s: %s", store, strerror(errno));
-		return false;
-	}
-	id = S_ISBLK(st.st_mode) ? st.st_rdev : st.st_dev;
 	snprintf(link, sizeof(link), "%s/dev/block/%u:%u", sysfs, major(id), minor(id));
 	snprintf(root, sizeof(root), "%s/devices", sysfs);
 	if (!realpath(link, dev) || !realpath(root, target)) {
@@ -593,6 +589,104 @@ static bool choose_store_drivers(struct tree *t, const char *store)
 			break;
 		*slash = '\0';
 	}
+	return true;
+}
+
+/* True if the block device @path starts with a store whose UUID is @uuid. */
+static bool holds_store(const char *path, const uint8_t *uuid)
+{
+	struct store_super sb;
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	bool ok;
+
+	if (fd < 0)
+		return false;
+	ok = !read_full(fd, 0, &sb, sizeof(sb)) && !memcmp(sb.magic, STORE_MAGIC, 8) &&
+	     sb.crc == crc32_le(0, &sb, offsetof(struct store_super, crc)) &&
+	     !memcmp(sb.uuid, uuid, sizeof(sb.uuid));
+	close(fd);
+	return ok;
+}
+
+/*
+ * A store named UUID=...: the block device, whole disk or partition, that
+ * starts with a store superblock carrying that UUID, tried in sysfs'
+ * class/block order (as saveoops-capture looks for it), its node in /dev
+ * (or --dev). Its number in @id; false if no device holds it.
+ */
+static bool find_store_uuid(struct tree *t, const uint8_t *uuid, dev_t *id)
+{
+	const char *sysfs = t->o->sysfs ? t->o->sysfs : "/sys";
+	const char *devdir = t->o->devdir ? t->o->devdir : "/dev";
+	char path[PATH_MAX], node[PATH_MAX], num[32], *p;
+	unsigned int maj, min;
+	struct dirent *de;
+	bool found = false;
+	DIR *dir;
+	int fd;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/class/block", sysfs);
+	dir = opendir(path);
+	if (!dir) {
+		note("cannot list %s: %s", path, strerror(errno));
+		return false;
+	}
+	while (!found && (de = readdir(dir))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/class/block/%s/dev", sysfs, de->d_name);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		n = read(fd, num, sizeof(num) - 1);
+		close(fd);
+		if (n <= 0)
+			continue;
+		num[n] = '\0';
+		if (sscanf(num, "%u:%u", &maj, &min) != 2)
+			continue;
+		/* sysfs spells a "/" in a device's name "!" (cciss!c0d0). */
+		snprintf(node, sizeof(node), "%s/%s", devdir, de->d_name);
+		for (p = node + strlen(devdir); *p; p++)
+			if (*p == '!')
+				*p = '/';
+		if (!holds_store(node, uuid))
+			continue;
+		*id = makedev(maj, min);
+		note("the store UUID=%s is %s (device %u:%u)", t->o->store + 5, node, maj, min);
+		found = true;
+	}
+	closedir(dir);
+	return found;
+}
+
+/*
+ * The store's drivers: those of its device (a block device, the one a
+ * store file lies on, or the one whose store has the UUID of UUID=...), and
+ * the file system a store file lies on. False if the device is unknown.
+ */
+static bool choose_store_drivers(struct tree *t, const char *store)
+{
+	char why[PATH_MAX + 64], fstype[32];
+	uint8_t uuid[16];
+	struct stat st;
+	dev_t id;
+
+	if (!strncmp(store, "UUID=", 5)) {
+		if (uuid_parse(store + 5, uuid) || !find_store_uuid(t, uuid, &id)) {
+			note("no block device holds the store %s", store);
+			return false;
+		}
+		return choose_device_drivers(t, id, store);
+	}
+	if (stat(store, &st)) {
+		note("cannot stat the store %s: %s", store, strerror(errno));
+		return false;
+	}
+	id = S_ISBLK(st.st_mode) ? st.st_rdev : st.st_dev;
+	if (!choose_device_drivers(t, id, store))
+		return false;
 	if (!S_ISBLK(st.st_mode) && !mount_fstype(st.st_dev, fstype, sizeof(fstype))) {
 		snprintf(why, sizeof(why), "file system of the store %s", store);
 		if (find_by_name(t, fstype) || is_builtin(t, fstype))
@@ -680,12 +774,17 @@ int modules_collect(struct module_set *ms, const struct module_opts *o)
 {
 	struct tree t = { .o = o, .ms = ms };
 	char dir[PATH_MAX];
+	uint8_t uuid[16];
 	struct strbuf head;
 	size_t i;
 	int ret;
 
 	memset(ms, 0, sizeof(*ms));
 	sb_init(&head);
+	if (o->store && !strncmp(o->store, "UUID=", 5) && uuid_parse(o->store + 5, uuid)) {
+		note("--store %s: not a UUID (8-4-4-4-12 hex digits)", o->store);
+		return -1;
+	}
 	ret = find_tree(&t);
 	if (ret < 0)
 		goto out;

@@ -28,10 +28,11 @@ struct module_opts {
 	const char *kernel;		/* the capture kernel's bzImage */
 	const char *modules_dir;	/* its module tree */
 	const char *config;		/* its .config */
-	const char *store;		/* a store device or a file on one */
+	const char *store;		/* a store device, a file on one, or UUID=... */
 	const char *store_driver;	/* driver list instead of sysfs' */
 	const char *extra;		/* more module names or .ko files */
 	const char *sysfs;		/* "/sys", another root for tests */
+	const char *devdir;		/* "/dev", another one for tests */
 };
 
 /* One member of the capture initramfs, a directory or a file. */
