@@ -166,7 +166,7 @@ for e, seq in zip(entries, seqs):
     assert f["MESSAGE_ID"] == mid and f["PRIORITY"] == "2" and f["SAVEOOPS_SEQ"] == seq
     assert f["SAVEOOPS_STORE_UUID"] == uuid and f["SYSLOG_IDENTIFIER"] == "saveoops"
     d = f["SAVEOOPS_DIR"]
-    assert os.path.basename(d).startswith("saveoops-%s-" % seq), d
+    assert os.path.isabs(d) and os.path.basename(d).startswith("saveoops-%s-" % seq), d
     info = dict(l.split("=", 1) for l in open(os.path.join(d, "info")).read().splitlines())
     for key in ("release", "build_id", "reason", "crash_time"):
         assert f["SAVEOOPS_" + key.upper()] == info[key], (key, f["SAVEOOPS_" + key.upper()])
@@ -203,11 +203,12 @@ check "no journal: exit 1 and says so, the record still exported and marked" \
 
 save scattered-walk-4k
 recv 1
-SAVEOOPS_JOURNAL_SOCKET=$sock SAVEOOPS_JOURNAL_MEMFD=1 S export --journal=yes \
-	"$TEST_DIR/export" > "$TEST_DIR/memfd.out" 2>&1
+# DIR relative this time: SAVEOOPS_DIR is absolute all the same.
+(cd "$TEST_DIR" && SAVEOOPS_JOURNAL_SOCKET=$sock SAVEOOPS_JOURNAL_MEMFD=1 S export \
+	--journal=yes export) > "$TEST_DIR/memfd.out" 2>&1
 rc=$?
 wait $recv_pid
-check "an entry in a sealed memfd (exit $rc): the same fields" \
+check "an entry in a sealed memfd (exit $rc): the same fields, SAVEOOPS_DIR absolute" \
 	bash -c "$(declare -f entries_ok); TEST_DIR='$TEST_DIR' MESSAGE_ID=$MESSAGE_ID \
 	uuid=$uuid; [ $rc = 0 ] && entries_ok memfd 5"
 
