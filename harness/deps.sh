@@ -7,7 +7,7 @@ packages=(
 	linux-source-6.12 make build-essential bc bison flex libelf-dev libssl-dev
 	dwarves cpio xz-utils zstd rsync kmod python3 perl ccache sparse
 	qemu-system-x86 busybox-static kexec-tools makedumpfile openssl sbsigntool
-	musl-tools clang libclang-rt-14-dev e2fsprogs python3-ply python3-git
+	musl-tools clang libclang-rt-14-dev e2fsprogs python3-ply python3-git man-db
 	python3-sphinx
 )
 
