@@ -61,6 +61,9 @@ struct ring_layout {
 	bool has_caller;
 	bool has_level;
 	uint64_t level_off;
+	/* struct dev_printk_info in printk_info: SUBSYSTEM= and DEVICE= */
+	bool has_dev;
+	uint64_t sub_off, sub_len, dev_off, dev_len;
 };
 
 struct ring {
@@ -113,9 +116,41 @@ static void find_level_byte(struct ring_layout *l)
 	}
 }
 
+/* An optional SIZE(): @size keeps MAX_STRUCT when absent; false if implausible. */
+static bool struct_size(const struct vmcore *vc, const char *key, uint64_t *size)
+{
+	*size = MAX_STRUCT;
+	return !vmcoreinfo_num(vc, key, size) || (*size && *size <= MAX_STRUCT);
+}
+
+/*
+ * Where the device a record names lives (SUBSYSTEM= and DEVICE= of
+ * /dev/kmsg), if VMCOREINFO says and it fits in printk_info.
+ */
+static void find_dev_info(const struct vmcore *vc, struct ring_layout *l)
+{
+	uint64_t dev = 0, sub_off = 0, dev_off = 0, size = MAX_STRUCT;
+
+	if (!vmcoreinfo_num(vc, "OFFSET(printk_info.dev_info)", &dev) ||
+	    !vmcoreinfo_num(vc, "OFFSET(dev_printk_info.subsystem)", &sub_off) ||
+	    !vmcoreinfo_num(vc, "LENGTH(printk_info_subsystem)", &l->sub_len) ||
+	    !vmcoreinfo_num(vc, "OFFSET(dev_printk_info.device)", &dev_off) ||
+	    !vmcoreinfo_num(vc, "LENGTH(printk_info_device)", &l->dev_len) ||
+	    !struct_size(vc, "SIZE(dev_printk_info)", &size) || dev > MAX_STRUCT ||
+	    sub_off > MAX_STRUCT || dev_off > MAX_STRUCT || !l->sub_len || !l->dev_len ||
+	    !fits(sub_off, l->sub_len, size) || !fits(dev_off, l->dev_len, size) ||
+	    !fits(dev + sub_off, l->sub_len, l->info_size) ||
+	    !fits(dev + dev_off, l->dev_len, l->info_size))
+		return;
+	l->has_dev = true;
+	l->sub_off = dev + sub_off;
+	l->dev_off = dev + dev_off;
+}
+
 static int read_layout(const struct vmcore *vc, struct ring_layout *l,
 		       char *err, size_t errlen)
 {
+	uint64_t rb_size, dr_size, tr_size, lpos_size;
 	const char *missing = NULL;
 	uint64_t prb_sym, prb, desc_ring_off, data_ring_off, word;
 	bool ok = true;
@@ -173,6 +208,21 @@ static int read_layout(const struct vmcore *vc, struct ring_layout *l,
 	    !fits(l->len_off, 4, l->info_size) ||
 	    (l->has_caller && !fits(l->caller_off, 4, l->info_size)))
 		return set_err(err, errlen, "VMCOREINFO sizes and offsets of the ring do not fit");
+	/* The structures VMCOREINFO gives a size for (6.12 does all of them). */
+	if (!struct_size(vc, "SIZE(printk_ringbuffer)", &rb_size) ||
+	    !struct_size(vc, "SIZE(prb_desc_ring)", &dr_size) ||
+	    !struct_size(vc, "SIZE(prb_data_ring)", &tr_size) ||
+	    !struct_size(vc, "SIZE(prb_data_blk_lpos)", &lpos_size) ||
+	    !fits(desc_ring_off, 1, rb_size) || !fits(data_ring_off, 1, rb_size) ||
+	    !fits(l->count_bits_off, 4, dr_size) || !fits(l->descs_off, 8, dr_size) ||
+	    !fits(l->infos_off, 8, dr_size) ||
+	    !fits(l->head_id_off + l->counter_off, word, dr_size) ||
+	    !fits(l->tail_id_off + l->counter_off, word, dr_size) ||
+	    !fits(l->size_bits_off, 4, tr_size) || !fits(l->data_off, 8, tr_size) ||
+	    !fits(l->begin_off, word, lpos_size) || !fits(l->next_off, word, lpos_size))
+		return set_err(err, errlen, "VMCOREINFO offsets of the ring do not fit their "
+			       "structures' sizes");
+	find_dev_info(vc, l);
 
 	if (vmcore_read_virt(vc, prb_sym, &prb, sizeof(prb)))
 		return set_err(err, errlen, "prb at 0x%" PRIx64 " is not in the core", prb_sym);
@@ -371,7 +421,29 @@ static void add_prefix(struct strbuf *log, const struct ring *r, const unsigned 
 	sb_add(log, " ", 1);
 }
 
-/* One record: every line of its text gets the prefix, as the console shows it. */
+/* " KEY=value" after a record, as /dev/kmsg gives it; nothing for an empty value. */
+static void add_dict(struct strbuf *log, const char *key, const unsigned char *val,
+		     uint64_t max)
+{
+	const unsigned char *end = memchr(val, '\0', max);
+	size_t n = end ? (size_t)(end - val) : (size_t)max, i;
+
+	if (!n)
+		return;
+	sb_addf(log, " %s=", key);
+	for (i = 0; i < n; i++) {
+		if (isprint(val[i]) && val[i] != '\\')
+			sb_add(log, &val[i], 1);
+		else
+			sb_addf(log, "\\x%02x", val[i]);
+	}
+	sb_add(log, "\n", 1);
+}
+
+/*
+ * One record: every line of its text gets the prefix, as the console shows
+ * it; then the device it names, if any, in lines that start with a space.
+ */
 static void add_record(struct strbuf *log, const struct ring *r, const unsigned char *info,
 		       const unsigned char *text, size_t len)
 {
@@ -392,6 +464,10 @@ static void add_record(struct strbuf *log, const struct ring *r, const unsigned 
 		}
 	}
 	sb_add(log, "\n", 1);
+	if (r->l.has_dev) {
+		add_dict(log, "SUBSYSTEM", info + r->l.sub_off, r->l.sub_len);
+		add_dict(log, "DEVICE", info + r->l.dev_off, r->l.dev_len);
+	}
 }
 
 static void decode_one(const struct vmcore *vc, struct strbuf *log, const struct ring *r,
@@ -548,16 +624,25 @@ const char *log_line_text(const char *line, const char *end)
 	return p < end && *p == ' ' ? p + 1 : p;
 }
 
+/* A " KEY=value" line after a record (the device it names), not a log line. */
+static bool dict_line(const char *line, const char *end)
+{
+	return line < end && *line == ' ';
+}
+
 size_t log_count_lines(const char *log, size_t len)
 {
+	const char *line = log, *end = log + len, *eol;
 	size_t n = 0;
-	const char *p = log, *end = log + len;
 
-	while (p < end && (p = memchr(p, '\n', (size_t)(end - p)))) {
-		n++;
-		p++;
+	while (line < end) {
+		eol = memchr(line, '\n', (size_t)(end - line));
+		if (!eol)
+			eol = end;
+		n += !dict_line(line, eol);
+		line = eol + 1;
 	}
-	return n + (len && log[len - 1] != '\n');
+	return n;
 }
 
 static void print_line(FILE *f, const char *line, const char *end, unsigned int show)
@@ -583,10 +668,14 @@ void log_print(FILE *f, const char *log, size_t len, unsigned int show, size_t s
 		eol = memchr(line, '\n', (size_t)(end - line));
 		if (!eol)
 			eol = end;
-		if (skip_lines)
+		if (dict_line(line, eol)) {
+			if (!skip_lines && (show & LOG_SHOW_DICT))
+				fprintf(f, "%.*s\n", (int)(eol - line), line);
+		} else if (skip_lines) {
 			skip_lines--;
-		else
+		} else {
 			print_line(f, line, eol, show);
+		}
 		line = eol + 1;
 	}
 }
@@ -612,6 +701,10 @@ void log_reason(const char *log, size_t len, char *buf, size_t size)
 		eol = memchr(line, '\n', (size_t)(end - line));
 		if (!eol)
 			eol = end;
+		if (dict_line(line, eol)) {
+			line = eol + 1;
+			continue;
+		}
 		text = log_line_text(line, eol);
 		if (starts(text, eol, "Kernel panic - not syncing"))
 			panic = line;

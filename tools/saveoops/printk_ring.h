@@ -39,6 +39,9 @@ static inline uint64_t ring_skipped(const struct ring_stats *st)
  * <LEVEL> only when the level could be located, [CALLER] (T<pid> or
  * C<cpu>, right-aligned in 6) only when VMCOREINFO has the caller id.
  * Bytes that are not printable, bar tab, appear as \xNN (\r, \v, \f too).
+ * A record that names a device (dev_printk) is followed by " SUBSYSTEM=..."
+ * and " DEVICE=..." lines, as /dev/kmsg gives them; log_print() shows them
+ * only with LOG_SHOW_DICT, and log_count_lines() does not count them.
  */
 void ring_set_memory_limit(uint64_t bytes);
 int ring_decode(const struct vmcore *vc, struct strbuf *log, struct ring_stats *st,
@@ -49,10 +52,12 @@ const char *log_line_text(const char *line, const char *end);
 
 #define LOG_SHOW_LEVEL	(1U << 0)
 #define LOG_SHOW_CALLER	(1U << 1)
+#define LOG_SHOW_DICT	(1U << 2)	/* the " SUBSYSTEM=" and " DEVICE=" lines */
 
 /*
- * Write log lines as dmesg shows them: "[time] text", plus <level> and
- * [caller] when asked. @skip_lines leading lines are left out (for a tail).
+ * Write log lines as dmesg shows them: "[time] text", plus <level>,
+ * [caller] and the device lines when asked. @skip_lines leading lines are
+ * left out (for a tail).
  */
 void log_print(FILE *f, const char *log, size_t len, unsigned int show, size_t skip_lines);
 size_t log_count_lines(const char *log, size_t len);

@@ -23,50 +23,77 @@
 #include "util.h"
 #include "vmcore.h"
 
-#define MAX_LOADS	4096
-#define MAX_NOTES	(1U << 20)
+/*
+ * e_phnum is 16 bits; a core with more program headers says PN_XNUM and
+ * keeps the count in section header 0's sh_info. Each costs 32 bytes here.
+ */
+#define MAX_LOADS	(1U << 20)
+#define MAX_INFO	(1U << 20)	/* VMCOREINFO is a page in the kernel */
 #define PAGE_4K		4096ULL
 
-static size_t note_pad(size_t len)
+static uint64_t note_pad(uint64_t len)
 {
-	return (len + 3) & ~(size_t)3;
+	return (len + 3) & ~(uint64_t)3;
 }
 
-/* Find the VMCOREINFO note in one PT_NOTE segment; 1 if found. */
-static int scan_notes(struct vmcore *vc, const char *notes, size_t len)
+/*
+ * Find the VMCOREINFO note in the PT_NOTE segment of @len bytes at @off of
+ * the file, reading one note header at a time: a segment holds a note per
+ * CPU and may be large; only the VMCOREINFO note's text is kept. 1 if found.
+ */
+static int scan_notes(struct vmcore *vc, uint64_t off, uint64_t len)
 {
-	size_t off = 0;
+	uint64_t pos = 0, name_off, desc_off, end;
+	char name[sizeof("VMCOREINFO")];
+	Elf64_Nhdr nh;
 
-	while (len - off >= sizeof(Elf64_Nhdr)) {
-		const Elf64_Nhdr *nh = (const void *)(notes + off);
-		size_t name_off = off + sizeof(*nh);
-		size_t desc_off, end;
-
-		if (nh->n_namesz > len || nh->n_descsz > len)
+	while (len - pos >= sizeof(nh)) {
+		if (read_full(vc->fd, off + pos, &nh, sizeof(nh)))
 			return 0;
-		desc_off = name_off + note_pad(nh->n_namesz);
-		end = desc_off + note_pad(nh->n_descsz);
-		if (desc_off > len || end > len || desc_off + nh->n_descsz > len)
+		name_off = pos + sizeof(nh);
+		desc_off = name_off + note_pad(nh.n_namesz);
+		end = desc_off + note_pad(nh.n_descsz);
+		if (desc_off > len || end > len)
 			return 0;
-		if (nh->n_namesz == sizeof("VMCOREINFO") &&
-		    !memcmp(notes + name_off, "VMCOREINFO", sizeof("VMCOREINFO"))) {
-			vc->info = malloc(nh->n_descsz + 1);
+		if (nh.n_namesz == sizeof(name) &&
+		    !read_full(vc->fd, off + name_off, name, sizeof(name)) &&
+		    !memcmp(name, "VMCOREINFO", sizeof(name))) {
+			if (nh.n_descsz > MAX_INFO)
+				return 0;
+			vc->info = malloc(nh.n_descsz + 1);
 			if (!vc->info)
 				return 0;
-			memcpy(vc->info, notes + desc_off, nh->n_descsz);
-			vc->info[nh->n_descsz] = '\0';
+			if (read_full(vc->fd, off + desc_off, vc->info, nh.n_descsz)) {
+				free(vc->info);
+				vc->info = NULL;
+				return 0;
+			}
+			vc->info[nh.n_descsz] = '\0';
 			vc->info_len = strlen(vc->info);
 			return 1;
 		}
-		off = end;
+		pos = end;
 	}
 	return 0;
 }
 
+/* The number of program headers, from section header 0 for PN_XNUM. */
+static uint64_t phdr_count(int fd, const Elf64_Ehdr *eh)
+{
+	Elf64_Shdr sh;
+
+	if (eh->e_phnum != PN_XNUM)
+		return eh->e_phnum;
+	if (!eh->e_shoff || eh->e_shentsize != sizeof(sh) ||
+	    read_full(fd, eh->e_shoff, &sh, sizeof(sh)))
+		return 0;
+	return sh.sh_info;
+}
+
 static int read_headers(struct vmcore *vc, char *err, size_t errlen)
 {
+	uint64_t i, phnum;
 	Elf64_Ehdr eh;
-	size_t i;
 
 	if (read_full(vc->fd, 0, &eh, sizeof(eh)))
 		return set_err(err, errlen, "too short for an ELF header");
@@ -76,20 +103,20 @@ static int read_headers(struct vmcore *vc, char *err, size_t errlen)
 	if (eh.e_type != ET_CORE || eh.e_machine != EM_X86_64)
 		return set_err(err, errlen, "not an x86_64 ELF core (type %u, machine %u)",
 			    eh.e_type, eh.e_machine);
-	if (eh.e_phentsize != sizeof(Elf64_Phdr) || eh.e_phnum == 0 ||
-	    eh.e_phnum > MAX_LOADS)
-		return set_err(err, errlen, "bad program header table (%u entries of %u bytes)",
-			    eh.e_phnum, eh.e_phentsize);
+	phnum = phdr_count(vc->fd, &eh);
+	if (eh.e_phentsize != sizeof(Elf64_Phdr) || phnum == 0 || phnum > MAX_LOADS)
+		return set_err(err, errlen, "bad program header table (%" PRIu64 " entries of "
+			       "%u bytes)", phnum, eh.e_phentsize);
 
-	vc->loads = calloc(eh.e_phnum, sizeof(*vc->loads));
+	vc->loads = calloc(phnum, sizeof(*vc->loads));
 	if (!vc->loads)
 		return set_err(err, errlen, "out of memory");
-	for (i = 0; i < eh.e_phnum; i++) {
+	for (i = 0; i < phnum; i++) {
 		Elf64_Phdr ph;
-		char *notes;
 
 		if (read_full(vc->fd, eh.e_phoff + i * sizeof(ph), &ph, sizeof(ph)))
-			return set_err(err, errlen, "program header %zu is past the end", i);
+			return set_err(err, errlen, "program header %" PRIu64 " is past the end",
+				       i);
 		if (ph.p_type == PT_LOAD && ph.p_filesz) {
 			struct vmcore_load *l = &vc->loads[vc->nr_loads++];
 
@@ -100,14 +127,9 @@ static int read_headers(struct vmcore *vc, char *err, size_t errlen)
 			continue;
 		}
 		if (ph.p_type != PT_NOTE || vc->info || !ph.p_filesz ||
-		    ph.p_filesz > MAX_NOTES)
+		    ph.p_offset + ph.p_filesz < ph.p_offset)
 			continue;
-		notes = malloc(ph.p_filesz);
-		if (!notes)
-			return set_err(err, errlen, "out of memory");
-		if (!read_full(vc->fd, ph.p_offset, notes, ph.p_filesz))
-			scan_notes(vc, notes, ph.p_filesz);
-		free(notes);
+		scan_notes(vc, ph.p_offset, ph.p_filesz);
 	}
 	if (!vc->info)
 		return set_err(err, errlen, "no VMCOREINFO note");

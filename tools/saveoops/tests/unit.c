@@ -656,6 +656,10 @@ static void test_bad_keys(void)
 		{ "OFFSET(prb_desc_ring.head_id)", "4097", "out of bounds" },
 		{ "OFFSET(prb_data_ring.data)", "18446744073709551615", "out of bounds" },
 		{ "OFFSET(prb_desc_ring.count_bits)", "65536", "out of bounds" },
+		/* Bounded by the structures' sizes where VMCOREINFO gives them. */
+		{ "SIZE(prb_desc_ring)", "8", "do not fit their structures" },
+		{ "SIZE(prb_data_ring)", "5000", "do not fit their structures" },
+		{ "SIZE(printk_ringbuffer)", "8", "do not fit their structures" },
 		/* Offsets that wrap an unchecked "off + width > size" around. */
 		{ "OFFSET(printk_info.seq)", "-8", "has no OFFSET(printk_info.seq)" },
 		{ "OFFSET(prb_desc.state_var)", "18446744073709551608", "out of bounds" },
@@ -904,6 +908,62 @@ static void test_walk_fails(void)
 	dec_free(&d);
 	tap("without NUMBER(phys_base) the page tables are not found");
 	mk_ring_free(&r);
+}
+
+/*
+ * dev_printk()'s device, SUBSYSTEM= and DEVICE= as /dev/kmsg gives them:
+ * lines after the record that start with a space, shown by log_print()
+ * only with LOG_SHOW_DICT and not counted as log lines; a record without
+ * one gets none; without the VMCOREINFO keys, none at all.
+ */
+static void test_dev_info(void)
+{
+	static const char keys[] =
+		"OFFSET(printk_info.dev_info)=24\nSIZE(dev_printk_info)=64\n"
+		"OFFSET(dev_printk_info.subsystem)=0\nLENGTH(printk_info_subsystem)=16\n"
+		"OFFSET(dev_printk_info.device)=16\nLENGTH(printk_info_device)=48\n";
+	struct mk_opts o = base_opts;
+	char *out = NULL;
+	size_t out_len = 0;
+	struct mk_ring r;
+	unsigned char *info;
+	uint64_t id;
+	struct dec d;
+	FILE *f;
+
+	mk_ring_init(&r, &mk_layout_6_12, 4, 9);
+	add_rec(&r, 1, "plain");
+	id = add_rec(&r, 2, "virtio_blk virtio1: [vda] 65536 512-byte logical blocks");
+	add_rec(&r, 3, "after");
+	info = r.infos + (id & (r.count - 1)) * r.l->info_size;
+	memcpy(info + 24, "virtio", 7);
+	memcpy(info + 24 + 16, "+virtio:virtio1\x01", 16);
+	o.extra_info = keys;
+	decode_ring(&r, &o, &d);
+	CHECK_STR(d.text, "<6>[    1.000000][    T1] plain\n"
+			  "<6>[    2.000000][    T1] virtio_blk virtio1: [vda] 65536 512-byte "
+			  "logical blocks\n"
+			  " SUBSYSTEM=virtio\n DEVICE=+virtio:virtio1\\x01\n"
+			  "<6>[    3.000000][    T1] after\n");
+	CHECK_EQ(log_count_lines(d.log.data, d.log.len), 3);
+	f = open_memstream(&out, &out_len);
+	if (CHECK(f)) {
+		log_print(f, d.log.data, d.log.len, 0, 1);
+		log_print(f, d.log.data, d.log.len, LOG_SHOW_DICT, 1);
+		fclose(f);
+		CHECK_STR(out, "[    2.000000] virtio_blk virtio1: [vda] 65536 512-byte logical "
+			  "blocks\n[    3.000000] after\n"
+			  "[    2.000000] virtio_blk virtio1: [vda] 65536 512-byte logical "
+			  "blocks\n SUBSYSTEM=virtio\n DEVICE=+virtio:virtio1\\x01\n"
+			  "[    3.000000] after\n");
+	}
+	free(out);
+	dec_free(&d);
+	decode_ring(&r, NULL, &d);
+	CHECK(!strstr(d.text, "SUBSYSTEM="));
+	dec_free(&d);
+	mk_ring_free(&r);
+	tap("dev_info: SUBSYSTEM= and DEVICE= lines kept after their record, shown on request");
 }
 
 /*
@@ -1171,6 +1231,107 @@ static void test_open_errors(void)
 		tap("vmcore_open_fd() refuses %s", rows[i].what);
 	}
 	sb_free(&core);
+}
+
+/*
+ * A core built by hand: @nloads one-page PT_LOADs (by PN_XNUM when there
+ * are more than 65534 program headers) after a PT_NOTE segment holding
+ * @dummies "CORE" notes of 64 bytes before the VMCOREINFO note.
+ */
+static void big_core(struct strbuf *core, unsigned int nloads, unsigned int dummies)
+{
+	static const char info[] = "OSRELEASE=6.12.limits\n";
+	static const char page[4096];
+	uint64_t nph = 1 + (uint64_t)nloads, notes_len, off;
+	Elf64_Ehdr eh = { 0 };
+	Elf64_Shdr sh = { 0 };
+	Elf64_Phdr ph = { 0 };
+	Elf64_Nhdr nh;
+	char desc[64] = { 0 };
+	unsigned int i;
+
+	notes_len = (uint64_t)dummies * (sizeof(nh) + 8 + sizeof(desc)) + sizeof(nh) + 12 +
+		    ((sizeof(info) + 3) & ~3UL);
+	sb_init(core);
+	memcpy(eh.e_ident, ELFMAG, SELFMAG);
+	eh.e_ident[EI_CLASS] = ELFCLASS64;
+	eh.e_ident[EI_DATA] = ELFDATA2LSB;
+	eh.e_ident[EI_VERSION] = EV_CURRENT;
+	eh.e_type = ET_CORE;
+	eh.e_machine = EM_X86_64;
+	eh.e_version = EV_CURRENT;
+	eh.e_ehsize = sizeof(eh);
+	eh.e_phentsize = sizeof(ph);
+	eh.e_phoff = sizeof(eh) + sizeof(sh);
+	eh.e_phnum = nph >= PN_XNUM ? PN_XNUM : (Elf64_Half)nph;
+	eh.e_shoff = nph >= PN_XNUM ? sizeof(eh) : 0;
+	eh.e_shentsize = sizeof(sh);
+	sb_add(core, &eh, sizeof(eh));
+	sh.sh_info = (uint32_t)nph;
+	sb_add(core, &sh, sizeof(sh));
+	off = eh.e_phoff + nph * sizeof(ph);
+	ph.p_type = PT_NOTE;
+	ph.p_offset = off;
+	ph.p_filesz = notes_len;
+	sb_add(core, &ph, sizeof(ph));
+	off += notes_len;
+	for (i = 0; i < nloads; i++) {
+		ph.p_type = PT_LOAD;
+		ph.p_offset = off;
+		ph.p_vaddr = 0xffff888000000000ULL + (uint64_t)i * 4096;
+		ph.p_paddr = (uint64_t)i * 4096;
+		ph.p_filesz = i + 1 == nloads ? 4096 : 0;
+		ph.p_memsz = ph.p_filesz;
+		sb_add(core, &ph, sizeof(ph));
+	}
+	for (i = 0; i < dummies; i++) {
+		nh = (Elf64_Nhdr){ 5, sizeof(desc), 1 };
+		sb_add(core, &nh, sizeof(nh));
+		sb_add(core, "CORE\0\0\0\0", 8);
+		sb_add(core, desc, sizeof(desc));
+	}
+	nh = (Elf64_Nhdr){ 11, sizeof(info), 0 };
+	sb_add(core, &nh, sizeof(nh));
+	sb_add(core, "VMCOREINFO\0\0", 12);
+	sb_add(core, info, sizeof(info));
+	sb_add(core, "\0\0\0\0", ((sizeof(info) + 3) & ~3UL) - sizeof(info));
+	sb_add(core, page, sizeof(page));
+}
+
+/*
+ * The note segment is read one note at a time (no limit on its size: a
+ * note per CPU), and the program headers may number more than e_phnum
+ * holds (PN_XNUM): the VMCOREINFO note behind 2 MiB of notes and a core
+ * with 70000 program headers both open.
+ */
+static void test_open_limits(void)
+{
+	struct strbuf core;
+	struct vmcore vc;
+	char err[256], rel[65];
+	int fd;
+
+	big_core(&core, 1, 30000);
+	fd = mk_memfd(core.data, core.len);
+	if (CHECK(!vmcore_open_fd(&vc, fd, err, sizeof(err))))
+		CHECK(vmcoreinfo_str(&vc, "OSRELEASE", rel, sizeof(rel)) &&
+		      !strcmp(rel, "6.12.limits"));
+	else
+		printf("#   %s\n", err);
+	vmcore_close(&vc);
+	sb_free(&core);
+	tap("a VMCOREINFO note behind 2 MiB of other notes is found");
+
+	big_core(&core, 70000, 0);
+	fd = mk_memfd(core.data, core.len);
+	if (CHECK(!vmcore_open_fd(&vc, fd, err, sizeof(err))))
+		CHECK(vmcoreinfo_str(&vc, "OSRELEASE", rel, sizeof(rel)) &&
+		      !strcmp(rel, "6.12.limits"));
+	else
+		printf("#   %s\n", err);
+	vmcore_close(&vc);
+	sb_free(&core);
+	tap("a core of 70000 program headers (PN_XNUM) opens");
 }
 
 static void test_open_structure(void)
@@ -3029,9 +3190,9 @@ int main(int argc, char **argv)
 		test_simple, test_multiline, test_escape, test_wrap, test_dataless,
 		test_states, test_corrupt, test_truncated, test_span, test_missing_keys,
 		test_bad_keys, test_bad_header, test_callers, test_levels, test_walk,
-		test_walk_fails, test_memory_limit, test_drm_ring, test_reason, test_print,
-		test_line_text,
-		test_open_errors, test_open_structure, test_vmcoreinfo, test_read,
+		test_walk_fails, test_memory_limit, test_dev_info, test_drm_ring, test_reason,
+		test_print, test_line_text,
+		test_open_errors, test_open_limits, test_open_structure, test_vmcoreinfo, test_read,
 		test_store_format, test_store_format_errors, test_store_roundtrip,
 		test_store_pick, test_store_full, test_store_missed, test_store_reuse,
 		test_store_reuse_order,
