@@ -309,6 +309,13 @@ if mount "$dev_fs" "$TEST_DIR/mnt" 2> /dev/null; then
 	*i*) tap ok "the store file is immutable (lsattr)" ;;
 	*) tap "not ok" "the store file is immutable (lsattr)" ;;
 	esac
+	sector=$(sed -n 's/.*saveoops.sector=\([0-9]*\)$/\1/p' "$TEST_DIR/out")
+	got=$(payload_cmdline --store "$TEST_DIR/mnt/store.img" --cmdline "panic=1")
+	case $got in
+	"panic=1 saveoops.store=UUID="*" saveoops.sector=$sector")
+		tap ok "mkpayload --store FILE adds the file's saveoops.sector= too" ;;
+	*) tap "not ok" "mkpayload --store FILE adds the file's saveoops.sector= too: '$got'" ;;
+	esac
 	expect_rc "clear --all writes it all the same" 0 "" -- \
 		"$SAVEOOPS" --store "$TEST_DIR/mnt/store.img" clear --all
 	case $(lsattr "$TEST_DIR/mnt/store.img" 2> /dev/null | cut -d' ' -f1) in

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stddef.h>
@@ -295,14 +296,49 @@ static bool store_uuid(const char *path, char *id)
 }
 
 /*
+ * A store file's first sector on its file system's device, from the extent
+ * map saveoops format recorded in it; false when there is none (a device,
+ * a disk image, or a map that does not check out).
+ */
+static bool store_sector(const char *path, uint64_t *sector)
+{
+	struct store_map map;
+	uint32_t crc;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	bool ok;
+
+	if (fd < 0)
+		return false;
+	ok = !read_full(fd, STORE_MAP_OFF, &map.hdr, sizeof(map.hdr)) &&
+	     !memcmp(map.hdr.magic, STORE_MAP_MAGIC, 8) && map.hdr.version == STORE_MAP_VERSION &&
+	     map.hdr.count && map.hdr.count <= STORE_MAP_MAX &&
+	     !read_full(fd, STORE_MAP_OFF + sizeof(map.hdr), map.ext,
+			map.hdr.count * sizeof(map.ext[0]));
+	close(fd);
+	if (!ok)
+		return false;
+	crc = map.hdr.crc;
+	map.hdr.crc = 0;
+	if (crc != crc32_le(crc32_le(0, &map.hdr, sizeof(map.hdr)), map.ext,
+			    map.hdr.count * sizeof(map.ext[0])))
+		return false;
+	*sector = map.ext[0].sector;
+	return true;
+}
+
+/*
  * The capture command line: --cmdline, or none (the kernel's default). With
  * --store naming a store (a device or a disk image), saveoops.store=UUID=
- * is added, so the capture writes to that store only; without --cmdline the
- * kernel's default is spelt out for it, with this boot's console= options.
+ * is added, so the capture writes to that store only, and for a store file
+ * saveoops.sector= (where the capture finds it on the raw device); without
+ * --cmdline the kernel's default is spelt out for it, with this boot's
+ * console= options.
  */
 static void capture_cmdline(const struct args *a, struct strbuf *cmd)
 {
 	char id[UUID_STR_LEN], boot[4096], *tok, *save;
+	uint64_t sector = 0;
+	bool file = false;
 	uint8_t raw[16];
 	FILE *f;
 	size_t n;
@@ -324,6 +360,8 @@ static void capture_cmdline(const struct args *a, struct strbuf *cmd)
 			"capture will look for one by its signature\n", a->mod.store);
 		return;
 	}
+	if (strncmp(a->mod.store, "UUID=", 5))
+		file = store_sector(a->mod.store, &sector);
 	if (!a->cmdline) {
 		sb_addf(cmd, "irqpoll nr_cpus=1 reset_devices panic=10");
 		f = fopen("/proc/cmdline", "re");
@@ -337,6 +375,8 @@ static void capture_cmdline(const struct args *a, struct strbuf *cmd)
 				sb_addf(cmd, " %s", tok);
 	}
 	sb_addf(cmd, " saveoops.store=UUID=%s", id);
+	if (file)
+		sb_addf(cmd, " saveoops.sector=%" PRIu64, sector);
 	fprintf(stderr, "saveoops-mkpayload: capture command line: %s\n", cmd->data);
 }
 
