@@ -9,6 +9,7 @@ packages=(
 	qemu-system-x86 busybox-static kexec-tools makedumpfile openssl sbsigntool
 	musl-tools clang libclang-rt-14-dev e2fsprogs python3-ply python3-git man-db
 	python3-sphinx
+	ovmf efitools mtools systemd-boot-efi
 )
 
 missing=()

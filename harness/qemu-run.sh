@@ -11,13 +11,20 @@
 #
 #   qemu-run.sh --kernel BZIMAGE --initrd FILE --log FILE --results FILE
 #               [--append CMDLINE] [--mem SIZE] [--smp N] [--timeout SECS]
-#               [--machine pc|q35]
+#               [--machine pc|q35] [--uefi VARS]
 #               [--expect-end PHASE] [-- EXTRA-QEMU-ARGS...]
+#
+# --uefi VARS boots the Secure Boot machine (harness/sb-machine.sh): OVMF
+# with a copy of the variable store VARS, and on an ESP image systemd-boot,
+# which boots --kernel (an EFI image, signed or not) with --initrd and the
+# command line. The kernel is not handed to QEMU. Firmware that finds
+# nothing it will boot ("No bootable option") waits for a key forever: that
+# stops the machine, as a power off would.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 kernel=$SAVEOOPS_BZIMAGE initrd= log= results= append= mem=1G smp=2 machine=pc
-timeout_s=180 expect_end=first
+timeout_s=180 expect_end=first uefi=
 
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -29,6 +36,7 @@ while [ $# -gt 0 ]; do
 	--mem)		mem=$2; shift 2 ;;
 	--smp)		smp=$2; shift 2 ;;
 	--machine)	machine=$2; shift 2 ;;
+	--uefi)		uefi=$2; shift 2 ;;
 	--timeout)	timeout_s=$2; shift 2 ;;
 	--expect-end)	expect_end=$2; shift 2 ;;
 	--)		shift; break ;;
@@ -37,15 +45,42 @@ while [ $# -gt 0 ]; do
 done
 [ -n "$log" ] && [ -n "$results" ] || die "qemu-run.sh: --log and --results are required"
 
-run_qemu()
+cmdline="console=ttyS0 panic=1 printk.time=1 $append"
+boot=(-machine "$machine" -kernel "$kernel" ${initrd:+-initrd "$initrd"} -append "$cmdline")
+if [ -n "$uefi" ]; then
+	"$SAVEOOPS_TOP/harness/sb-machine.sh" esp "$log.esp" "$kernel" \
+		${initrd:+"$initrd"} "$cmdline"
+	mapfile -t boot < <("$SAVEOOPS_TOP/harness/sb-machine.sh" qemu-args "$log.vars" "$log.esp")
+fi
+
+qemu()
 {
 	timeout -k 10 "$timeout_s" qemu-system-x86_64 \
-		-machine "$machine" -accel tcg -m "$mem" -smp "$smp" \
+		-accel tcg -m "$mem" -smp "$smp" \
 		-display none -monitor none -no-reboot \
 		-serial "file:$log" -serial "file:$results" \
-		-kernel "$kernel" ${initrd:+-initrd "$initrd"} \
-		-append "console=ttyS0 panic=1 printk.time=1 $append" \
-		"$@" </dev/null
+		"${boot[@]}" "$@" </dev/null
+}
+
+run_qemu()
+{
+	local pid
+
+	[ -n "$uefi" ] || { qemu "$@"; return; }
+	# Each try starts from the same variable store.
+	cp "$uefi" "$log.vars"
+	rm -f "$log.pid"
+	qemu -pidfile "$log.pid" "$@" &
+	pid=$!
+	while kill -0 $pid 2>/dev/null; do
+		if grep -aq 'BdsDxe: No bootable option' "$log" 2>/dev/null; then
+			kill "$(cat "$log.pid")" 2>/dev/null || true
+			wait $pid || true
+			return 0
+		fi
+		sleep 1
+	done
+	wait $pid
 }
 
 rc=0

@@ -1,0 +1,156 @@
+#!/bin/bash
+# The early payload on a machine that boots with UEFI Secure Boot on
+# (harness/sb-machine.sh): Debian's OVMF with our own PK/KEK/db enrolled,
+# systemd-boot and the sig variant kernel (config/sig.config: EFI stub,
+# Debian's lockdown under Secure Boot, IMA's arch policy, the platform
+# keyring fed from db) signed with the db key, each verified by the
+# firmware. First the machine itself: the kernel sees Secure Boot and locks
+# down, an unsigned kernel is refused by the firmware. Then the payload
+# cases as the kernel behaves TODAY (issue 19). The expectations marked
+# CHANGES below are the ones the Secure Boot work (issue 19, items 2-3) is
+# meant to change; update them with it:
+#
+#   case         payload's capture kernel    today                            after items 2-3
+#   sb-trusted   signed, build's trusted key waits; refused at late_initcall_  arms (CHANGES)
+#                                            sync by IMA ("impossible to
+#                                            appraise ... without a file
+#                                            descriptor", -EACCES)
+#   sb-unsigned  unsigned                    the same                         refused, one line
+#   sb-other     signed, an untrusted key    the same                         refused, one line
+#   sb-db        signed, db key (platform    the same                         arms (CHANGES)
+#                keyring); then at /init     kexec -s -p loads, nothing       replaces the early
+#                kexec -s -p of it, a crash  early to replace; captured       image (CHANGES)
+#
+# Each boot runs the firmware under TCG: about 20 s more than a plain boot.
+. "$(dirname "$0")/../../harness/testlib.sh"
+
+guest_script <<'GUEST'
+# efivar NAME-GUID: the variable's first data byte (efivarfs files start
+# with 4 bytes of attributes, and do not seek).
+efivar()
+{
+	set -- $(od -An -tu1 < "/sys/firmware/efi/efivars/$1")
+	echo "${5:-missing}"
+}
+
+phase_first()
+{
+	mount -t efivarfs efivarfs /sys/firmware/efi/efivars
+	mount -t securityfs securityfs /sys/kernel/security
+	check_eq "SecureBoot efivar is 1" 1 \
+		"$(efivar SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c)"
+	check_eq "SetupMode efivar is 0" 0 \
+		"$(efivar SetupMode-8be4df61-93ca-11d2-aa0d-00e098032b8c)"
+	check "lockdown is active: $(cat /sys/kernel/security/lockdown)" \
+		grep -qF '[integrity]' /sys/kernel/security/lockdown
+	check_eq "kexec_crash_loaded at /init" "${EXPECT_LOADED:-0}" \
+		"$(cat /sys/kernel/kexec_crash_loaded)"
+	if [ -n "${USERSPACE:-}" ]; then
+		# The payload's own files are in the rootfs too.
+		# A refused crash load unloads what was loaded before
+		# (kexec_file_load() frees it first): this one goes first.
+		check "kexec -s -p of an unsigned kernel is refused" \
+			sh -c '! kexec -s -p /boot/bzImage --initrd=/kernel/kdump/initrd \
+				--command-line=console=ttyS0'
+		check "kexec -s -p of the db-signed kernel loads" \
+			kexec -s -p /kernel/kdump/vmlinuz --initrd=/kernel/kdump/initrd \
+			--command-line="$(cat /kernel/kdump/cmdline) saveoops.FROM=userspace"
+		check_eq "kexec_crash_loaded after it" 1 "$(cat /sys/kernel/kexec_crash_loaded)"
+		write_marker
+		crash_now
+	fi
+	return 0
+}
+
+phase_capture()
+{
+	echo "CAPTURED_BY ${FROM:-unknown}" > $RESULTS
+	check_vmcore_log
+}
+GUEST
+
+sig_kernel=$("$SAVEOOPS_TOP/harness/sig-kernel.sh")
+keys=$SAVEOOPS_CACHE/sigkey
+sbkeys=$SAVEOOPS_CACHE/secureboot/keys
+vars=$("$SAVEOOPS_TOP/harness/sb-machine.sh" vars)
+kernel=$("$SAVEOOPS_TOP/harness/sb-machine.sh" sign "$sig_kernel")
+capture=$(capture_initrd "$TEST_DIR")
+cmdline="console=ttyS0 irqpoll nr_cpus=1 reset_devices panic=1"
+
+# Debian's kernel as the capture kernel, its signature stripped, re-signed
+# with each key (as tests/e2e/early-sig.t does).
+cp "$("$SAVEOOPS_TOP/harness/distro-kernel.sh")" "$TEST_DIR/unsigned"
+sbattach --remove "$TEST_DIR/unsigned" > /dev/null
+for k in "$keys/trusted" "$sbkeys/db" "$keys/other"; do
+	sbsign --key "$k.key" --cert "$k.pem" --output "$TEST_DIR/signed-${k##*/}" \
+		"$TEST_DIR/unsigned" > /dev/null 2>&1
+done
+for p in unsigned signed-trusted signed-db signed-other; do
+	pack_payload "$TEST_DIR/$p.cpio" "$TEST_DIR/$p" "$capture" "$cmdline"
+done
+
+waiting='crash_early: kernel/kdump/vmlinuz is subject to a signature or IMA policy: waiting for it, until late_initcall_sync'
+ima_refusal='ima: impossible to appraise a kernel image without a file descriptor'
+refused='crash_early: not armed: the signature or security policy rejected it \(-EACCES\)$'
+
+# sb_evidence CASE: what says this boot ran under Secure Boot.
+sb_evidence()
+{
+	log_has "$1: the EFI stub saw Secure Boot" 'EFI stub: UEFI Secure Boot is enabled\.'
+	log_has "$1: the kernel says Secure boot enabled" 'secureboot: Secure boot enabled$'
+	log_has "$1: and locks down" 'Kernel is locked down from EFI Secure Boot'
+	log_has "$1: db's certificate reached the platform keyring" \
+		"integrity: Loaded X\.509 cert 'saveoops Secure Boot test db: "
+}
+
+SB_TIMEOUT=240
+
+# The firmware refuses an unsigned kernel; the machine stops there.
+case_begin firmware-unsigned
+t=$SECONDS
+boot_guest --kernel "$sig_kernel" --uefi "$vars" --expect-end none --timeout $SB_TIMEOUT
+diag "firmware-unsigned: the boot took $((SECONDS - t)) s"
+log_has "firmware-unsigned: systemd-boot's LoadImage is refused" \
+	'Error loading \\linux\.efi: Access Denied'
+log_lacks "firmware-unsigned: no kernel ran" 'Linux version'
+
+# sb_boot CASE PAYLOAD [boot_guest options]: one boot on the Secure Boot
+# machine with PAYLOAD ahead of the initrd, timed.
+sb_boot()
+{
+	local c=$1 pay=$2 t=$SECONDS
+
+	shift 2
+	case_begin "$c"
+	boot_guest --payload "$TEST_DIR/$pay.cpio" --kernel "$kernel" --uefi "$vars" \
+		--timeout $SB_TIMEOUT "$@"
+	diag "$c: the boot took $((SECONDS - t)) s"
+	sb_evidence "$c"
+}
+
+# payload_today CASE: the payload waits for late_initcall_sync, where IMA's
+# arch policy refuses any kexec image handed over in a buffer under Secure
+# Boot (ima_load_data()), before a signature is looked at: trusted key,
+# db key, none or another, all alike.
+payload_today()
+{
+	log_count "$1: waits for the keyrings" 1 "$waiting"
+	log_count "$1: IMA refuses the buffer (today; CHANGES)" 1 "$ima_refusal"
+	log_count "$1: not armed (today; CHANGES for trusted and db)" 1 "$refused"
+	log_lacks "$1: nothing armed (today; CHANGES for trusted and db)" 'crash_early: armed'
+}
+
+for p in signed-trusted unsigned signed-other; do
+	sb_boot sb-${p#signed-} $p --append "crashkernel=256M"
+	payload_today sb-${p#signed-}
+done
+
+# The db-signed payload, and userspace kdump on this machine: kexec -s -p
+# of an unsigned kernel is refused, of the db-signed one (the platform
+# keyring) loaded, and a crash is captured by it. Today nothing early is
+# loaded for it to replace (CHANGES: EXPECT_LOADED=1, and "replaces").
+sb_boot sb-db signed-db --timeout $((SB_TIMEOUT + 120)) --expect-end capture \
+	--append "crashkernel=256M saveoops.USERSPACE=1"
+payload_today sb-db
+result_has "sb-db: the capture kernel is the one userspace loaded" '^CAPTURED_BY userspace$'
+done_testing
