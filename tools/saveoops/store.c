@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1089,6 +1090,18 @@ int store_recover_scan(int fd, store_found_fn fn, void *arg, char *err, size_t e
 	return 0;
 }
 
+/* Where sysfs is; tests point it at a tree of their own. */
+static const char *sysfs = "/sys";
+
+/**
+ * store_set_sysfs() - read block device facts under @root instead of /sys
+ * @root: a directory laid out as /sys is (dev/block/M:m/...), NULL for /sys
+ */
+void store_set_sysfs(const char *root)
+{
+	sysfs = root ? root : "/sys";
+}
+
 /* The "M:m" in the sysfs file @path. */
 static bool read_devnum(const char *path, unsigned int *maj, unsigned int *min)
 {
@@ -1106,7 +1119,7 @@ static bool read_devnum(const char *path, unsigned int *maj, unsigned int *min)
 static bool crypt_below(unsigned int maj, unsigned int min, unsigned int depth, char *what,
 			size_t size)
 {
-	char path[320], uuid[160];
+	char path[PATH_MAX], uuid[160];
 	unsigned int smaj, smin;
 	struct dirent *de;
 	bool found = false;
@@ -1115,7 +1128,7 @@ static bool crypt_below(unsigned int maj, unsigned int min, unsigned int depth, 
 
 	if (depth > 8)
 		return false;
-	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/dm/uuid", maj, min);
+	snprintf(path, sizeof(path), "%s/dev/block/%u:%u/dm/uuid", sysfs, maj, min);
 	f = fopen(path, "re");
 	if (f) {
 		if (fgets(uuid, sizeof(uuid), f) && !strncmp(uuid, "CRYPT-", 6)) {
@@ -1125,16 +1138,16 @@ static bool crypt_below(unsigned int maj, unsigned int min, unsigned int depth, 
 		fclose(f);
 	}
 	/* A partition: the disk it is on. */
-	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/../dev", maj, min);
+	snprintf(path, sizeof(path), "%s/dev/block/%u:%u/../dev", sysfs, maj, min);
 	if (!found && !access(path, F_OK) && read_devnum(path, &smaj, &smin) &&
 	    (smaj != maj || smin != min))
 		found = crypt_below(smaj, smin, depth + 1, what, size);
-	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/slaves", maj, min);
+	snprintf(path, sizeof(path), "%s/dev/block/%u:%u/slaves", sysfs, maj, min);
 	d = opendir(path);
 	while (d && !found && (de = readdir(d))) {
 		if (de->d_name[0] == '.')
 			continue;
-		snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/slaves/%s/dev", maj, min,
+		snprintf(path, sizeof(path), "%s/dev/block/%u:%u/slaves/%s/dev", sysfs, maj, min,
 			 de->d_name);
 		if (read_devnum(path, &smaj, &smin))
 			found = crypt_below(smaj, smin, depth + 1, what, size);
@@ -1172,11 +1185,11 @@ int store_file_refused(int fd, char *err, size_t errlen)
 /* Open the device @maj:@min names, as /dev/NAME from its uevent. */
 static int open_devnum(unsigned int maj, unsigned int min, int flags)
 {
-	char path[320], line[256];
+	char path[PATH_MAX], line[256];
 	FILE *f;
 	int fd = -1;
 
-	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/uevent", maj, min);
+	snprintf(path, sizeof(path), "%s/dev/block/%u:%u/uevent", sysfs, maj, min);
 	f = fopen(path, "re");
 	while (f && fd < 0 && fgets(line, sizeof(line), f)) {
 		if (strncmp(line, "DEVNAME=", 8))

@@ -238,6 +238,7 @@ void store_scan_free(struct store_scan *scan);
 int store_locate(const uint8_t *uuid, struct store_scan *scan);
 int store_format(int fd, uint64_t size, unsigned int slots, char *err, size_t errlen);
 
+void store_set_sysfs(const char *root);
 int store_file_refused(int fd, char *err, size_t errlen);
 int store_file_map(int fd, struct store_map *map, char *err, size_t errlen);
 int store_seal_file(int fd, struct store_map *map, char *err, size_t errlen);

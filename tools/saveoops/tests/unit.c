@@ -13,12 +13,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "printk_ring.h"
@@ -3184,6 +3186,68 @@ static void test_store_fiemap(void)
 	tap("store: FIEMAP maps a store file, refuses unwritten extents and holes");
 }
 
+/* Write @text to @root/@rel, making its directories. */
+static bool put_sysfs(const char *root, const char *rel, const char *text)
+{
+	char path[PATH_MAX], *slash;
+	FILE *f;
+	bool ok;
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	for (slash = strchr(path + strlen(root) + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+		*slash = '\0';
+		mkdir(path, 0755);
+		*slash = '/';
+	}
+	f = fopen(path, "we");
+	if (!f)
+		return false;
+	ok = fputs(text, f) >= 0;
+	return !fclose(f) && ok;
+}
+
+/*
+ * A store file whose file system is on LVM over dm-crypt (a sysfs tree of
+ * the test's own, with the file's real device number): refused by
+ * store_file_refused() and store_file_map(), naming the dm-crypt device;
+ * the same stack without dm-crypt is not refused.
+ */
+static void test_store_crypt(void)
+{
+	char root[PATH_MAX], rel[128], err[256] = "";
+	const char *dir = getenv("TMPDIR");
+	struct store_map map;
+	struct tmpstore t;
+	struct stat stb;
+	int fd = -1;
+
+	snprintf(root, sizeof(root), "%s/saveoops-sysfs-XXXXXX", dir && *dir ? dir : "/tmp");
+	if (!store_new(&t, 2) || !CHECK(mkdtemp(root))) {
+		tap("store: a store file on dm-crypt is refused");
+		return;
+	}
+	fd = open(t.path, O_RDONLY | O_CLOEXEC);
+	CHECK(fd >= 0 && !fstat(fd, &stb));
+	snprintf(rel, sizeof(rel), "dev/block/%u:%u/slaves/dm-7/dev", major(stb.st_dev),
+		 minor(stb.st_dev));
+	CHECK(put_sysfs(root, rel, "254:7\n"));
+	CHECK(put_sysfs(root, "dev/block/254:7/dm/uuid", "LVM-0123456789abcdef\n"));
+	CHECK(put_sysfs(root, "dev/block/254:7/slaves/dm-3/dev", "254:3\n"));
+	CHECK(put_sysfs(root, "dev/block/254:3/dm/uuid", "CRYPT-LUKS2-0123456789abcdef-luks\n"));
+	store_set_sysfs(root);
+	CHECK_EQ(store_file_refused(fd, err, sizeof(err)), -1);
+	CHECK_HAS(err, "dm-crypt (device 254:3)");
+	CHECK(store_file_map(fd, &map, err, sizeof(err)));
+	CHECK_HAS(err, "dm-crypt");
+	CHECK(put_sysfs(root, "dev/block/254:3/dm/uuid", "LVM-fedcba9876543210\n"));
+	CHECK_EQ(store_file_refused(fd, err, sizeof(err)), 0);
+	store_set_sysfs(NULL);
+	if (fd >= 0)
+		close(fd);
+	unlink(t.path);
+	tap("store: a store file on dm-crypt (under LVM) is refused, the same without it is not");
+}
+
 int main(int argc, char **argv)
 {
 	static void (*const tests[])(void) = {
@@ -3200,6 +3264,7 @@ int main(int argc, char **argv)
 		test_store_bad_header, test_store_damaged, test_store_flags, test_store_uuid,
 		test_store_other_signature, test_store_tombstone, test_store_backup,
 		test_store_v1, test_store_recover, test_store_map, test_store_fiemap,
+		test_store_crypt,
 	};
 	unsigned int i;
 
