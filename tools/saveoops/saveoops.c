@@ -1127,7 +1127,7 @@ static int cmd_format(int argc, char **argv)
 	bool force = false, is_blk, created, image = false, immutable;
 	struct store_map map = { 0 };
 	const char *path = store_arg;
-	char err[256], id[UUID_STR_LEN];
+	char err[256], id[UUID_STR_LEN], stacked[256];
 	struct store st = { .fd = -1 };
 	uint64_t size = 0;
 	struct stat stb;
@@ -1179,6 +1179,9 @@ static int cmd_format(int argc, char **argv)
 	if (!ret && !is_blk && !image && store_seal_file(fd, &map, err, sizeof(err)))
 		ret = error(EXIT_ERROR, "%s: the capture kernel could not write it in place: %s "
 			    "(--image formats a disk image for a virtual machine)", path, err);
+	if (!ret && !is_blk && !image && store_file_stacked(fd, stacked, sizeof(stacked)))
+		fprintf(stderr, "saveoops: warning: %s is on %s: the capture kernel finds it "
+			"only if it sets that device up itself\n", path, stacked);
 	if (ret && immutable)
 		store_set_immutable(fd, true);
 	close(fd);

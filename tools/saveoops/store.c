@@ -1182,6 +1182,45 @@ int store_file_refused(int fd, char *err, size_t errlen)
 	return 0;
 }
 
+/**
+ * store_file_stacked() - is a file's file system on device mapper or md
+ * @fd: the store file
+ * @what: set to what it is on, e.g. "device mapper (dm-3, LVM-...)"
+ * @size: size of @what
+ *
+ * The capture kernel's initramfs assembles neither: a store file there is
+ * found only if the capture kernel sets the device up itself.
+ *
+ * Return: true if it is.
+ */
+bool store_file_stacked(int fd, char *what, size_t size)
+{
+	char path[PATH_MAX], uuid[160] = "";
+	struct stat stb;
+	FILE *f;
+
+	if (fstat(fd, &stb) || !S_ISREG(stb.st_mode))
+		return false;
+	snprintf(path, sizeof(path), "%s/dev/block/%u:%u/dm/uuid", sysfs, major(stb.st_dev),
+		 minor(stb.st_dev));
+	f = fopen(path, "re");
+	if (f) {
+		if (!fgets(uuid, sizeof(uuid), f))
+			uuid[0] = '\0';
+		fclose(f);
+		uuid[strcspn(uuid, "\n")] = '\0';
+		snprintf(what, size, "device mapper (%u:%u%s%s)", major(stb.st_dev),
+			 minor(stb.st_dev), uuid[0] ? ", " : "", uuid);
+		return true;
+	}
+	snprintf(path, sizeof(path), "%s/dev/block/%u:%u/md", sysfs, major(stb.st_dev),
+		 minor(stb.st_dev));
+	if (access(path, F_OK))
+		return false;
+	snprintf(what, size, "an md array (%u:%u)", major(stb.st_dev), minor(stb.st_dev));
+	return true;
+}
+
 /* Open the device @maj:@min names, as /dev/NAME from its uevent. */
 static int open_devnum(unsigned int maj, unsigned int min, int flags)
 {

@@ -240,6 +240,7 @@ int store_format(int fd, uint64_t size, unsigned int slots, char *err, size_t er
 
 void store_set_sysfs(const char *root);
 int store_file_refused(int fd, char *err, size_t errlen);
+bool store_file_stacked(int fd, char *what, size_t size);
 int store_file_map(int fd, struct store_map *map, char *err, size_t errlen);
 int store_seal_file(int fd, struct store_map *map, char *err, size_t errlen);
 int store_map_read(int fd, uint64_t off, struct store_map *map);

@@ -3241,11 +3241,19 @@ static void test_store_crypt(void)
 	CHECK_HAS(err, "dm-crypt");
 	CHECK(put_sysfs(root, "dev/block/254:3/dm/uuid", "LVM-fedcba9876543210\n"));
 	CHECK_EQ(store_file_refused(fd, err, sizeof(err)), 0);
+	/* Not refused, but format warns: the file system is not on a plain device. */
+	CHECK(!store_file_stacked(fd, err, sizeof(err)));
+	snprintf(rel, sizeof(rel), "dev/block/%u:%u/dm/uuid", major(stb.st_dev),
+		 minor(stb.st_dev));
+	CHECK(put_sysfs(root, rel, "LVM-0123456789abcdef\n"));
+	CHECK(store_file_stacked(fd, err, sizeof(err)));
+	CHECK_HAS(err, "device mapper");
+	CHECK_HAS(err, "LVM-0123456789abcdef");
 	store_set_sysfs(NULL);
 	if (fd >= 0)
 		close(fd);
 	unlink(t.path);
-	tap("store: a store file on dm-crypt (under LVM) is refused, the same without it is not");
+	tap("store: a store file on dm-crypt (under LVM) is refused; on LVM alone, stacked");
 }
 
 int main(int argc, char **argv)
