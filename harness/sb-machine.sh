@@ -71,6 +71,8 @@ sign_cached()
 	sum=$(cat "$in" "$key.pem" | sha256sum | cut -c1-16)
 	out=$sb/signed/$(basename "$in")-$sum.efi
 	if [ ! -f "$out" ]; then
+		# One signed copy per file name and key: the last one made.
+		find "$sb/signed" -name "$(basename "$in")-*.efi" -delete
 		sbsign --key "$key.key" --cert "$key.pem" --output "$out.tmp" "$in" \
 			> /dev/null 2>&1 || die "sb-machine.sh: sbsign $in failed"
 		mv "$out.tmp" "$out"
