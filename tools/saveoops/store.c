@@ -1090,8 +1090,18 @@ int store_recover_scan(int fd, store_found_fn fn, void *arg, char *err, size_t e
 	return 0;
 }
 
-/* Where sysfs is; tests point it at a tree of their own. */
+/* Where sysfs and the device nodes are; tests point them at trees of their own. */
 static const char *sysfs = "/sys";
+static const char *devdir = "/dev";
+
+/**
+ * store_set_devdir() - look for store_locate_map()'s devices in @dir
+ * @dir: a directory of device nodes (or images named as devices), NULL for /dev
+ */
+void store_set_devdir(const char *dir)
+{
+	devdir = dir ? dir : "/dev";
+}
 
 /**
  * store_set_sysfs() - read block device facts under @root instead of /sys
@@ -1568,13 +1578,13 @@ static const char *map_mismatch(int fd, uint64_t sector, const struct store_map 
 static bool look_at_sector(const char *name, const uint8_t *uuid, uint64_t sector,
 			   struct store_scan *scan, struct store_map *map)
 {
-	char dev[300], id[UUID_STR_LEN];
+	char dev[PATH_MAX], id[UUID_STR_LEN];
 	struct store_super sb;
 	const char *why;
 	bool match = false;
 	int fd;
 
-	snprintf(dev, sizeof(dev), "/dev/%s", name);
+	snprintf(dev, sizeof(dev), "%s/%s", devdir, name);
 	sb_addf(&scan->seen, "%s%s ", scan->seen.len ? ", " : "", name);
 	fd = open(dev, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0) {
@@ -1620,10 +1630,13 @@ out:
 int store_locate_map(const uint8_t *uuid, uint64_t sector, struct store_scan *scan,
 		     struct store_map *map)
 {
-	DIR *dir = opendir("/sys/class/block");
+	DIR *dir;
+	char path[PATH_MAX];
 	struct store_map found;
 	struct dirent *de;
 
+	snprintf(path, sizeof(path), "%s/class/block", sysfs);
+	dir = opendir(path);
 	store_scan_free(scan);
 	store_scan_init(scan);
 	memset(map, 0, sizeof(*map));
@@ -1636,7 +1649,7 @@ int store_locate_map(const uint8_t *uuid, uint64_t sector, struct store_scan *sc
 		if (de->d_name[0] == '.' || !look_at_sector(de->d_name, uuid, sector, scan, &found))
 			continue;
 		if (!scan->found++) {
-			snprintf(scan->path, sizeof(scan->path), "/dev/%s", de->d_name);
+			snprintf(scan->path, sizeof(scan->path), "%s/%s", devdir, de->d_name);
 			*map = found;
 		}
 	}

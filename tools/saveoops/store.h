@@ -239,6 +239,7 @@ int store_locate(const uint8_t *uuid, struct store_scan *scan);
 int store_format(int fd, uint64_t size, unsigned int slots, char *err, size_t errlen);
 
 void store_set_sysfs(const char *root);
+void store_set_devdir(const char *dir);
 int store_file_refused(int fd, char *err, size_t errlen);
 bool store_file_stacked(int fd, char *what, size_t size);
 int store_file_map(int fd, struct store_map *map, char *err, size_t errlen);

@@ -3256,6 +3256,87 @@ static void test_store_crypt(void)
 	tap("store: a store file on dm-crypt (under LVM) is refused; on LVM alone, stacked");
 }
 
+/*
+ * store_locate_map() on devices of the test's own (sysfs and /dev trees
+ * with images named vda and vdb): a store file at the sector given, whose
+ * map names the device's file system, is found; a mirror copy on a second
+ * device makes two (the capture then refuses); a second device whose file
+ * system is another is skipped and said so; another sector finds nothing.
+ */
+static void test_store_locate_map(void)
+{
+	static const uint8_t fs_a[16] = { 0xa1, 0xa2, 0xa3 }, fs_b[16] = { 0xb1 };
+	const uint64_t sector = 2048, dev_size = 4ULL << 20;
+	char root[512], sys[PATH_MAX], dev[PATH_MAX], path[PATH_MAX + 8];
+	const char *dir = getenv("TMPDIR");
+	struct store_map map, found;
+	struct store_scan scan;
+	struct store_super sb;
+	struct strbuf image;
+	struct store_map_hdr hdr;
+	struct tmpstore t;
+	uint64_t sectors = (STORE_BLOCK + 2 * SLOT_BYTES + STORE_TAIL) / STORE_SECTOR;
+	unsigned int i;
+	int fd;
+
+	snprintf(root, sizeof(root), "%s/saveoops-devs-XXXXXX", dir && *dir ? dir : "/tmp");
+	if (!store_new(&t, 2) || !CHECK(mkdtemp(root)) || !slurp(t.path, &image)) {
+		tap("store: store_locate_map() finds a file store by UUID and sector");
+		return;
+	}
+	snprintf(sys, sizeof(sys), "%s/sys", root);
+	snprintf(dev, sizeof(dev), "%s/dev", root);
+	mkdir(sys, 0755);
+	CHECK(put_sysfs(sys, "class/block/vda/dev", "254:0\n"));
+	CHECK(put_sysfs(sys, "class/block/vdb/dev", "254:16\n"));
+	mkdir(dev, 0755);
+	/* The map, as store_seal_file() writes it into block 0. */
+	memset(&map, 0, sizeof(map));
+	memcpy(map.hdr.magic, STORE_MAP_MAGIC, 8);
+	map.hdr.version = STORE_MAP_VERSION;
+	map.hdr.count = 1;
+	map.hdr.sectors = sectors;
+	memcpy(map.hdr.fs_uuid, fs_a, 16);
+	map.ext[0] = (struct store_extent){ sector, sectors };
+	hdr = map.hdr;
+	map.hdr.crc = crc32_le(crc32_le(0, &hdr, sizeof(hdr)), map.ext, sizeof(map.ext[0]));
+	memcpy(image.data + STORE_MAP_OFF, &map, sizeof(map.hdr) + sizeof(map.ext[0]));
+	memcpy(&sb, image.data, sizeof(sb));
+	/* An ext4 superblock with fs_a, the store at the sector. */
+	for (i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "%s/vd%c", dev, 'a' + i);
+		fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		CHECK(fd >= 0 && !ftruncate(fd, (off_t)dev_size) &&
+		      !write_full(fd, 1024 + 56, "\x53\xef", 2) &&
+		      !write_full(fd, 1024 + 104, i ? fs_b : fs_a, 16) &&
+		      !write_full(fd, sector * STORE_SECTOR, image.data, image.len));
+		if (fd >= 0)
+			close(fd);
+	}
+	store_set_sysfs(sys);
+	store_set_devdir(dev);
+	store_scan_init(&scan);
+	CHECK_EQ(store_locate_map(sb.uuid, sector, &scan, &found), 1);
+	snprintf(path, sizeof(path), "%s/vda", dev);
+	CHECK_STR(scan.path, path);
+	CHECK(!memcmp(&found, &map, sizeof(map)));
+	CHECK_HAS(scan.skipped.data, "not the one the store was mapped on");
+	CHECK_EQ(store_locate_map(sb.uuid, sector + 8, &scan, &found), 0);
+	/* vdb a mirror of vda: two devices hold it. */
+	snprintf(path, sizeof(path), "%s/vdb", dev);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	CHECK(fd >= 0 && !write_full(fd, 1024 + 104, fs_a, 16));
+	if (fd >= 0)
+		close(fd);
+	CHECK_EQ(store_locate_map(sb.uuid, sector, &scan, &found), 2);
+	store_scan_free(&scan);
+	store_set_sysfs(NULL);
+	store_set_devdir(NULL);
+	sb_free(&image);
+	unlink(t.path);
+	tap("store: store_locate_map() finds a file store by UUID and sector, checks its fs");
+}
+
 int main(int argc, char **argv)
 {
 	static void (*const tests[])(void) = {
@@ -3272,7 +3353,7 @@ int main(int argc, char **argv)
 		test_store_bad_header, test_store_damaged, test_store_flags, test_store_uuid,
 		test_store_other_signature, test_store_tombstone, test_store_backup,
 		test_store_v1, test_store_recover, test_store_map, test_store_fiemap,
-		test_store_crypt,
+		test_store_crypt, test_store_locate_map,
 	};
 	unsigned int i;
 
