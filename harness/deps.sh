@@ -8,7 +8,7 @@ packages=(
 	dwarves cpio xz-utils zstd rsync kmod python3 perl ccache sparse
 	qemu-system-x86 busybox-static kexec-tools makedumpfile openssl sbsigntool
 	musl-tools clang libclang-rt-14-dev e2fsprogs python3-ply python3-git man-db
-	python3-sphinx
+	python3-sphinx mmdebstrap fdisk
 	ovmf efitools mtools systemd-boot-efi
 )
 
