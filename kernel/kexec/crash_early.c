@@ -23,9 +23,11 @@
  * the verified kernel image; a payload from the initrd is a boot buffer,
  * held to the kexec_file_load(2) policy. When that policy could refuse it
  * (a signature required by KEXEC_SIG_FORCE or lockdown, an IMA appraisal
- * rule), it cannot be judged before the keyrings and IMA's policy exist,
- * and loading waits for late_initcall_sync. The kexec_load_* sysctls given
- * on the command line apply as well.
+ * rule), it cannot be judged before the keyrings and IMA's policy exist:
+ * loading waits for late_initcall_sync and then reads the payload from the
+ * files the initramfs unpacked, as kexec_file_load(2) reads files, since
+ * IMA can judge a file and not a buffer. The kexec_load_* sysctls given on
+ * the command line apply as well.
  *
  * A later kexec_file_load(2) or kexec_load(2) with KEXEC_ON_CRASH replaces
  * the image, as it replaces any loaded crash kernel. Nothing here may stop
@@ -38,6 +40,8 @@
 #include <linux/crash_dump.h>
 #include <linux/delay.h>
 #include <linux/err.h>
+#include <linux/file.h>
+#include <linux/fs.h>
 #include <linux/init.h>
 #include <linux/initrd.h>
 #include <linux/kexec.h>
@@ -45,7 +49,6 @@
 #include <linux/sched/clock.h>
 #include <linux/slab.h>
 #include <linux/string.h>
-#include <linux/vmalloc.h>
 #include <linux/vmcore_info.h>
 
 #include <asm/setup.h>
@@ -67,10 +70,14 @@ early_param("crash_early_load", crash_early_setup);
  * struct crash_early_image - a payload ready to load
  * @bufs:	its buffers, and their origin
  * @own_cmdline: the command line came with the payload, not by default
+ * @pending:	waiting for the policy; @bufs holds only the command line
+ * @has_initrd:	the payload has an initramfs
  */
 struct crash_early_image {
 	struct kexec_file_bufs bufs;
 	bool own_cmdline;
+	bool pending;
+	bool has_initrd;
 };
 
 /* A payload waiting for the policy, see crash_early_load_deferred(). */
@@ -141,18 +148,6 @@ static bool __init crash_early_find_in_initrd(struct crash_early_payload *p,
 	return false;
 }
 
-/* The initrd is freed once unpacked: a load that waits needs a copy. */
-static void * __init crash_early_copy(const void *src, size_t len)
-{
-	void *buf;
-
-	/* vmalloc() reports its own failure. */
-	buf = vmalloc(len);
-	if (buf)
-		memcpy(buf, src, len);
-	return buf;
-}
-
 static int __init crash_early_cmdline(struct kexec_file_bufs *bufs,
 				      const struct crash_early_payload *p)
 {
@@ -186,34 +181,19 @@ static int __init crash_early_cmdline(struct kexec_file_bufs *bufs,
 }
 
 /*
- * A load now reads the payload where it lies: the initrd is freed only once
- * it is unpacked, a built-in payload with the init memory. A load that
- * waits for late_initcall_sync needs copies. On failure, one line has said
- * why; the caller frees @bufs.
+ * The load reads the payload where it lies: the initrd is freed only once
+ * it is unpacked, a built-in payload with the init memory. On failure, one
+ * line has said why; the caller frees @bufs.
  */
 static int __init crash_early_fill_bufs(struct kexec_file_bufs *bufs,
-					const struct crash_early_payload *p,
-					bool copy)
+					const struct crash_early_payload *p)
 {
+	/* kexec_file_load_bufs() only reads lent buffers. */
+	bufs->kernel = (void *)p->kernel;
 	bufs->kernel_len = p->kernel_len;
+	bufs->initrd = (void *)p->initrd;
 	bufs->initrd_len = p->initrd_len;
-	if (!copy) {
-		/* kexec_file_load_bufs() only reads lent buffers. */
-		bufs->kernel = (void *)p->kernel;
-		bufs->initrd = (void *)p->initrd;
-		bufs->lent = true;
-		return crash_early_cmdline(bufs, p);
-	}
-
-	bufs->kernel = crash_early_copy(p->kernel, p->kernel_len);
-	if (!bufs->kernel)
-		return -ENOMEM;
-	if (p->initrd) {
-		bufs->initrd = crash_early_copy(p->initrd, p->initrd_len);
-		if (!bufs->initrd)
-			return -ENOMEM;
-	}
-
+	bufs->lent = true;
 	return crash_early_cmdline(bufs, p);
 }
 
@@ -299,7 +279,6 @@ static int __init crash_early_arm(const struct crash_early_payload *p,
 		.own_cmdline = p->cmdline,
 	};
 	size_t need = p->kernel_len + p->initrd_len;
-	bool wait;
 	int ret;
 
 	if (need > resource_size(&crashk_res)) {
@@ -319,20 +298,27 @@ static int __init crash_early_arm(const struct crash_early_payload *p,
 	/*
 	 * The keyrings a signature is checked against and IMA's policy are
 	 * set up by initcalls. Until then only an image that no policy could
-	 * refuse is loaded; any other waits for them.
+	 * refuse is loaded. Any other waits for them, and is then read from
+	 * the files the initramfs unpacks, as kexec_file_load(2) would read
+	 * them: IMA can judge a file, not a buffer. Only the command line,
+	 * which may come from this boot's, is kept until then.
 	 */
-	wait = kexec_file_boot_load_must_wait(img.bufs.origin);
-	ret = crash_early_fill_bufs(&img.bufs, p, wait);
+	if (kexec_file_boot_load_must_wait(img.bufs.origin)) {
+		ret = crash_early_cmdline(&img.bufs, p);
+		if (ret)
+			return ret;
+		pr_info("%svmlinuz is subject to a signature or IMA policy: waiting for it, until late_initcall_sync\n",
+			CRASH_EARLY_DIR);
+		img.pending = true;
+		img.has_initrd = !!p->initrd;
+		crash_early_deferred = img;
+		return 0;
+	}
+
+	ret = crash_early_fill_bufs(&img.bufs, p);
 	if (ret) {
 		kexec_file_free_bufs(&img.bufs);
 		return ret;
-	}
-
-	if (wait) {
-		pr_info("%svmlinuz is subject to a signature or IMA policy: waiting for it, until late_initcall_sync\n",
-			CRASH_EARLY_DIR);
-		crash_early_deferred = img;
-		return 0;
 	}
 	return crash_early_load(&img, "kernel_init", start);
 }
@@ -370,12 +356,56 @@ out:
 	crash_inject_at("armed");
 }
 
-/* The keyrings and IMA's policy are set up by late_initcall: judge it now. */
+/* Open /kernel/kdump/@name in the root file system, or say why not. */
+static struct file * __init crash_early_open(const char *name)
+{
+	char path[sizeof("/" CRASH_EARLY_DIR) + 8];
+	struct file *file;
+
+	snprintf(path, sizeof(path), "/%s%s", CRASH_EARLY_DIR, name);
+	file = filp_open(path, O_RDONLY, 0);
+	if (IS_ERR(file))
+		pr_err("not armed: cannot open %s in the initramfs (%pe)\n",
+		       path, file);
+	return file;
+}
+
+/*
+ * The keyrings and IMA's policy are set up by late_initcall: load it now,
+ * from the files the initramfs unpacked, which userspace has not seen yet.
+ */
 static int __init crash_early_load_deferred(void)
 {
-	if (crash_early_deferred.bufs.kernel)
-		crash_early_load(&crash_early_deferred, "late_initcall_sync",
-				 local_clock());
+	struct crash_early_image *img = &crash_early_deferred;
+	struct file *kernel, *initrd = NULL;
+	u64 start = local_clock();
+	int ret;
+
+	if (!img->pending)
+		return 0;
+	wait_for_initramfs();
+	kernel = crash_early_open("vmlinuz");
+	if (IS_ERR(kernel))
+		goto out_free;
+	if (img->has_initrd) {
+		initrd = crash_early_open("initrd");
+		if (IS_ERR(initrd))
+			goto out_put;
+	}
+
+	ret = kexec_file_read_files(&img->bufs, kernel, initrd);
+	if (ret)
+		pr_err("not armed: %s (%pe)\n", crash_early_reason(ret),
+		       ERR_PTR(ret));
+	else
+		crash_early_load(img, "late_initcall_sync", start);
+
+	if (initrd)
+		fput(initrd);
+out_put:
+	fput(kernel);
+out_free:
+	kexec_file_free_bufs(&img->bufs);
 	return 0;
 }
 late_initcall_sync(crash_early_load_deferred);

@@ -68,4 +68,22 @@ reruns_of "$TEST_RESULTS"
 log_count "no-initrd: armed from the kernel image" 1 "$armed"
 log_has "no-initrd: the first kernel panicked for want of a root" 'Kernel panic - not syncing: (VFS|No working init)'
 result_has "no-initrd: the built-in capture kernel ran" '^CAPTURED_BY builtin$'
+# On the Secure Boot machine (harness/sb-machine.sh, as early-secureboot.t):
+# the built-in payload is part of the image the firmware verified, so it
+# arms before the first initcall under Secure Boot too, and a crash in an
+# early initcall is captured. (A payload from the initrd waits there for
+# late_initcall_sync: early-secureboot.t.) The signed copy gets its own name
+# so that signing it does not replace the signature variant's.
+cp "$kernel" "$TEST_DIR/builtin-bzImage"
+vars=$("$SAVEOOPS_TOP/harness/sb-machine.sh" vars)
+sbkernel=$("$SAVEOOPS_TOP/harness/sb-machine.sh" sign "$TEST_DIR/builtin-bzImage")
+case_begin secureboot
+boot_guest --kernel "$sbkernel" --uefi "$vars" --timeout 240 --expect-end capture \
+	--append "crashkernel=256M crash_inject=early"
+log_has "secureboot: the kernel says Secure boot enabled" 'secureboot: Secure boot enabled$'
+log_has "secureboot: and locks down" 'Kernel is locked down from EFI Secure Boot'
+log_count "secureboot: armed from the kernel image before the first initcall" 1 "$armed"
+log_has "secureboot: then crashed in an early initcall" \
+	'crash_inject: injecting a panic at stage early$'
+result_has "secureboot: the built-in capture kernel ran" '^CAPTURED_BY builtin$'
 done_testing

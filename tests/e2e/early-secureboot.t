@@ -6,20 +6,18 @@
 # keyring fed from db) signed with the db key, each verified by the
 # firmware. First the machine itself: the kernel sees Secure Boot and locks
 # down, an unsigned kernel is refused by the firmware. Then the payload
-# cases as the kernel behaves TODAY (issue 19). The expectations marked
-# CHANGES below are the ones the Secure Boot work (issue 19, items 2-3) is
-# meant to change; update them with it:
+# cases. A payload from the initrd waits for the keyrings, then is read
+# from the unpacked initramfs as kexec_file_load(2) reads files
+# (kexec_file_read_files()), so IMA's arch policy measures it as it would
+# measure the system call's file instead of refusing a buffer:
 #
-#   case         payload's capture kernel    today                            after items 2-3
-#   sb-trusted   signed, build's trusted key waits; refused at late_initcall_  arms (CHANGES)
-#                                            sync by IMA ("impossible to
-#                                            appraise ... without a file
-#                                            descriptor", -EACCES)
-#   sb-unsigned  unsigned                    the same                         refused, one line
-#   sb-other     signed, an untrusted key    the same                         refused, one line
-#   sb-db        signed, db key (platform    the same                         arms (CHANGES)
-#                keyring); then at /init     kexec -s -p loads, nothing       replaces the early
-#                kexec -s -p of it, a crash  early to replace; captured       image (CHANGES)
+#   case         payload's capture kernel    now (session 7)                 before (session 6)
+#   sb-trusted   signed, build's trusted key arms at late_initcall_sync      IMA refused the buffer
+#   sb-unsigned  unsigned                    refused: no signature (-ENODATA) IMA refused the buffer
+#   sb-other     signed, an untrusted key    refused (-ENOKEY)                IMA refused the buffer
+#   sb-db        signed, db key (platform    arms at late_initcall_sync;      IMA refused the buffer
+#                keyring); at /init kexec    kexec -s -p replaces it, and a
+#                -s -p of it                 crash is captured by userspace's
 #
 # Each boot runs the firmware under TCG: about 20 s more than a plain boot.
 . "$(dirname "$0")/../../harness/testlib.sh"
@@ -45,13 +43,14 @@ phase_first()
 		grep -qF '[integrity]' /sys/kernel/security/lockdown
 	check_eq "kexec_crash_loaded at /init" "${EXPECT_LOADED:-0}" \
 		"$(cat /sys/kernel/kexec_crash_loaded)"
-	if [ -n "${USERSPACE:-}" ]; then
-		# The payload's own files are in the rootfs too.
-		# A refused crash load unloads what was loaded before
-		# (kexec_file_load() frees it first): this one goes first.
+	if [ -n "${REFUSE_UNSIGNED:-}" ]; then
 		check "kexec -s -p of an unsigned kernel is refused" \
 			sh -c '! kexec -s -p /boot/bzImage --initrd=/kernel/kdump/initrd \
 				--command-line=console=ttyS0'
+	fi
+	if [ -n "${USERSPACE:-}" ]; then
+		# The payload's own files are in the rootfs too: userspace
+		# loads the same db-signed kernel over the early image.
 		check "kexec -s -p of the db-signed kernel loads" \
 			kexec -s -p /kernel/kdump/vmlinuz --initrd=/kernel/kdump/initrd \
 			--command-line="$(cat /kernel/kdump/cmdline) saveoops.FROM=userspace"
@@ -91,7 +90,6 @@ done
 
 waiting='crash_early: kernel/kdump/vmlinuz is subject to a signature or IMA policy: waiting for it, until late_initcall_sync'
 ima_refusal='ima: impossible to appraise a kernel image without a file descriptor'
-refused='crash_early: not armed: the signature or security policy rejected it \(-EACCES\)$'
 
 # sb_evidence CASE: what says this boot ran under Secure Boot.
 sb_evidence()
@@ -128,29 +126,39 @@ sb_boot()
 	sb_evidence "$c"
 }
 
-# payload_today CASE: the payload waits for late_initcall_sync, where IMA's
-# arch policy refuses any kexec image handed over in a buffer under Secure
-# Boot (ima_load_data()), before a signature is looked at: trusted key,
-# db key, none or another, all alike.
-payload_today()
+# armed_late CASE: the payload waited for the keyrings and armed once its
+# signature was checked, without IMA refusing a buffer.
+armed_late()
 {
 	log_count "$1: waits for the keyrings" 1 "$waiting"
-	log_count "$1: IMA refuses the buffer (today; CHANGES)" 1 "$ima_refusal"
-	log_count "$1: not armed (today; CHANGES for trusted and db)" 1 "$refused"
-	log_lacks "$1: nothing armed (today; CHANGES for trusted and db)" 'crash_early: armed'
+	log_lacks "$1: IMA refuses no buffer" "$ima_refusal"
+	log_count "$1: arms at late_initcall_sync" 1 \
+		'crash_early: armed in late_initcall_sync: payload from the initrd'
 }
 
-for p in signed-trusted unsigned signed-other; do
-	sb_boot sb-${p#signed-} $p --append "crashkernel=256M"
-	payload_today sb-${p#signed-}
-done
+# refused_late CASE REGEX: it waited, then was refused with REGEX's line.
+refused_late()
+{
+	log_count "$1: waits for the keyrings" 1 "$waiting"
+	log_lacks "$1: IMA refuses no buffer" "$ima_refusal"
+	log_count "$1: is refused" 1 "$2"
+	log_lacks "$1: nothing armed" 'crash_early: armed'
+}
 
-# The db-signed payload, and userspace kdump on this machine: kexec -s -p
-# of an unsigned kernel is refused, of the db-signed one (the platform
-# keyring) loaded, and a crash is captured by it. Today nothing early is
-# loaded for it to replace (CHANGES: EXPECT_LOADED=1, and "replaces").
+sb_boot sb-trusted signed-trusted --append "crashkernel=256M saveoops.EXPECT_LOADED=1"
+armed_late sb-trusted
+sb_boot sb-unsigned unsigned --append "crashkernel=256M saveoops.REFUSE_UNSIGNED=1"
+refused_late sb-unsigned \
+	'crash_early: not armed: it carries no signature, and one is required \(-ENODATA\)$'
+sb_boot sb-other signed-other --append "crashkernel=256M"
+refused_late sb-other \
+	'crash_early: not armed: the signature or security policy rejected it \(-ENOKEY\)$'
+
+# The db-signed payload arms from the platform keyring; userspace kdump on
+# this machine then loads the same kernel over it, and a crash is captured
+# by the image userspace loaded.
 sb_boot sb-db signed-db --timeout $((SB_TIMEOUT + 120)) --expect-end capture \
-	--append "crashkernel=256M saveoops.USERSPACE=1"
-payload_today sb-db
+	--append "crashkernel=256M saveoops.EXPECT_LOADED=1 saveoops.USERSPACE=1"
+armed_late sb-db
 result_has "sb-db: the capture kernel is the one userspace loaded" '^CAPTURED_BY userspace$'
 done_testing
