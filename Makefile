@@ -14,8 +14,10 @@ SHELL := /bin/bash
 PROVE_JOBS ?= 2
 # The slowest first (kernel builds, distro boots, long boot matrices), so
 # that the two prove jobs end together rather than one waiting on a build.
-SLOW_TESTS := tests/host/series-build.t tests/host/build-variants.t \
-	tests/e2e/early-sig.t tests/e2e/early-builtin.t tests/e2e/capture-distro.t \
+# capture-distro.t builds the shared modular variant (config/modular.config)
+# that later tests boot, so it starts early.
+SLOW_TESTS := tests/host/series-build.t tests/e2e/capture-distro.t \
+	tests/host/build-variants.t tests/e2e/early-sig.t tests/e2e/early-builtin.t \
 	tests/e2e/early-inject.t tests/e2e/capture-store.t
 TESTS ?= $(filter $(wildcard $(SLOW_TESTS)),$(SLOW_TESTS)) \
 	$(filter-out $(SLOW_TESTS),$(sort $(wildcard tests/host/*.t)) \

@@ -7,7 +7,10 @@
 # q35 machine, each record read on the host with saveoops list. Modules
 # that cannot load (not a module, built for another release, a module
 # tree whose modules.dep names a missing file) are each reported in one
-# console line and the capture still ends.
+# console line and the capture still ends. Our own kernel built with its
+# disk drivers and ext4 as xz-compressed modules (the shared modular
+# variant) saves to a partition it reaches through virtio_blk and finds by
+# the UUID mkpayload --store UUID= put on its command line.
 . "$(dirname "$0")/../../harness/testlib.sh"
 
 guest_script <<'GUEST'
@@ -184,5 +187,82 @@ if [ -z "$("$SAVEOOPS" --store "$disk" list 2>/dev/null | grep -E '^1 ')" ]; the
 	tap ok "broken: no record on the disk"
 else
 	tap "not ok" "broken: no record on the disk"
+fi
+
+# Our own kernel built as a distribution builds it (config/modular.config,
+# harness/modular-kernel.sh: virtio_blk, ext4 and the rest as xz-compressed
+# modules the kernel decompresses itself) as the capture kernel, its
+# payload made with --store UUID=: the store is the first partition of a
+# virtio disk, which the capture reaches only once it has loaded
+# virtio_blk, and finds by the UUID on its command line. ext4 and what it
+# needs ride along, loaded from their .ko.xz.
+modular=$("$SAVEOOPS_TOP/harness/modular-kernel.sh")
+mrel=${modular##*/vmlinuz-}
+diag "modular capture kernel: $modular"
+uuid=$("$SAVEOOPS" format --image --slots 2 --size 1M "$TEST_DIR/part.img" |
+	sed -n 's/.*UUID \([0-9a-f-]*\).*/\1/p' | head -1)
+sectors=$(($(stat -c %s "$TEST_DIR/part.img") / 512))
+# le32 N: N as four little-endian bytes.
+le32()
+{
+	local i
+
+	for i in 0 8 16 24; do
+		# shellcheck disable=SC2059
+		printf "\\x$(printf %02x $(($1 >> i & 255)))"
+	done
+}
+# An MBR with one Linux partition at sector 2048 holding the store.
+{
+	head -c 446 /dev/zero
+	printf '\x00\x00\x21\x00\x83\xfe\xff\xff'
+	le32 2048
+	le32 "$sectors"
+	head -c 48 /dev/zero
+	printf '\x55\xaa'
+	head -c $((2048 * 512 - 512)) /dev/zero
+	cat "$TEST_DIR/part.img"
+	head -c 1048576 /dev/zero
+} > "$TEST_DIR/modular.img"
+cp "$TEST_DIR/modular.img" "$TEST_DIR/modular-before.img"
+"$MKPAYLOAD" --kernel "$modular" --store "UUID=$uuid" --store-driver virtio_blk \
+	--modules ext4 --cmdline "console=ttyS0 irqpoll nr_cpus=1 reset_devices panic=10" \
+	--output "$TEST_DIR/payload-modular.cpio" 2> "$TEST_DIR/mkpayload-modular.txt"
+mkdir -p "$TEST_DIR/modular"
+(cd "$TEST_DIR/modular" && cpio -id --quiet < "$TEST_DIR/payload-modular.cpio" &&
+	cpio -i --quiet --to-stdout lib/modules/saveoops.order < kernel/kdump/initrd \
+	> "$TEST_DIR/modular.order")
+if grep -qx "lib/modules/$mrel/virtio_blk.ko.xz" "$TEST_DIR/modular.order" &&
+   grep -qx "lib/modules/$mrel/ext4.ko.xz" "$TEST_DIR/modular.order" &&
+   grep -qx "lib/modules/$mrel/jbd2.ko.xz" "$TEST_DIR/modular.order"; then
+	tap ok "modular: virtio_blk, ext4 and what ext4 needs, kept compressed"
+else
+	tap "not ok" "modular: virtio_blk, ext4 and what ext4 needs, kept compressed"
+	sed 's/^/#   /' "$TEST_DIR/mkpayload-modular.txt" "$TEST_DIR/modular.order"
+fi
+if grep -q " saveoops.store=UUID=$uuid\$" "$TEST_DIR/modular/kernel/kdump/cmdline"; then
+	tap ok "modular: --store UUID= puts saveoops.store=UUID= on the capture command line"
+else
+	tap "not ok" "modular: --store UUID= puts saveoops.store=UUID= on the capture command line"
+fi
+mn=$(grep -c '\.ko' "$TEST_DIR/modular.order")
+case_begin modular
+boot_guest --payload "$TEST_DIR/payload-modular.cpio" \
+	--append "crashkernel=128M crash_inject=device" --expect-end none -- \
+	-drive "file=$TEST_DIR/modular.img,format=raw,if=virtio"
+log_has "modular: our modular kernel is the capture kernel" "Linux version $mrel "
+log_has "modular: it loaded every module, from .ko.xz" "saveoops: loaded $mn of $mn modules"
+log_lacks "modular: none failed" "saveoops: module .* did not load"
+log_has "modular: the record is saved to the partition with the UUID" \
+	"saveoops: saved record 1 .* to /dev/vda1"
+dd if="$TEST_DIR/modular.img" of="$TEST_DIR/modular-part.img" bs=512 skip=2048 \
+	count="$sectors" status=none
+expect_record modular "$TEST_DIR/modular-part.img"
+if cmp -s -n 1048576 "$TEST_DIR/modular.img" "$TEST_DIR/modular-before.img" &&
+   cmp -s -i $(((2048 + sectors) * 512)) "$TEST_DIR/modular.img" \
+	"$TEST_DIR/modular-before.img"; then
+	tap ok "modular: nothing outside the partition changed"
+else
+	tap "not ok" "modular: nothing outside the partition changed"
 fi
 done_testing

@@ -1,0 +1,79 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Build the modular variant of the guest kernel, config/modular.config over
+# the project fragment: module support, the disk drivers, ext4 and md as
+# xz-compressed modules, what systemd needs, memory hotplug. It is the one
+# shared variant for every test that needs a kernel built as a distribution
+# builds it. The first build starts from a copy of the main build's objects.
+# The kernel, its config and its modules (with modules.dep) are installed as
+# a distribution lays them out:
+#   $SAVEOOPS_CACHE/modular/boot/{vmlinuz,config}-RELEASE
+#   $SAVEOOPS_CACHE/modular/lib/modules/RELEASE/
+# and the path of the vmlinuz is printed. The installed tree is keyed by its
+# inputs (the base, the series, the new kernel files, both fragments, this
+# script), so a second call with nothing changed returns at once.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+root=$SAVEOOPS_CACHE/modular
+frags=("$SAVEOOPS_TOP/config/qemu-x86_64.config" "$SAVEOOPS_TOP/config/modular.config")
+
+inputs()
+{
+	local p
+
+	cat "$SAVEOOPS_CACHE/base.version" 2>/dev/null || true
+	cat "${frags[@]}" "$0"
+	while read -r p; do
+		echo "patches/$p"
+		cat "$SAVEOOPS_TOP/patches/$p"
+	done < <(series)
+	while read -r p; do
+		echo "$p"
+		cat "$SAVEOOPS_TOP/$p"
+	done < <(kernel_new_files | LC_ALL=C sort)
+}
+
+installed()
+{
+	local image
+
+	[ "$(cat "$root/stamp" 2>/dev/null)" = "$stamp" ] || return 1
+	image=$(cat "$root/image" 2>/dev/null) || return 1
+	[ -f "$image" ] && [ -s "$root/lib/modules/${image##*/vmlinuz-}/modules.dep" ] &&
+		echo "$image"
+}
+
+stamp=$(inputs | sha256sum | cut -d' ' -f1)
+installed && exit 0
+mkdir -p "$SAVEOOPS_CACHE"
+exec 8> "$root.lock"
+flock 8
+installed && exit 0
+
+export CCACHE_DIR=${CCACHE_DIR:-$SAVEOOPS_CACHE/ccache}
+export KBUILD_BUILD_TIMESTAMP="2024-11-17 00:00:00 UTC"
+export KBUILD_BUILD_USER=saveoops KBUILD_BUILD_HOST=qemu
+export SAVEOOPS_BUILD_FROM=$SAVEOOPS_BUILD SAVEOOPS_BUILD=$SAVEOOPS_CACHE/build-modular
+"$SAVEOOPS_TOP/harness/build-kernel.sh" "${frags[@]}" >&2
+exec 9> "$SAVEOOPS_BUILD.lock"
+flock 9
+make -s -C "$SAVEOOPS_TREE" O="$SAVEOOPS_BUILD" CC="ccache gcc" HOSTCC="ccache gcc" \
+	-j"$(nproc)" modules >&2
+release=$(cat "$SAVEOOPS_BUILD/include/config/kernel.release")
+rm -rf "$root"
+mkdir -p "$root/boot"
+make -s -C "$SAVEOOPS_TREE" O="$SAVEOOPS_BUILD" INSTALL_MOD_PATH="$root" \
+	DEPMOD=/sbin/depmod modules_install >&2
+# Build-tree links are of no use to the tests and point into the cache.
+rm -f "$root/lib/modules/$release/build" "$root/lib/modules/$release/source"
+[ -s "$root/lib/modules/$release/modules.dep" ] ||
+	die "modules_install made no modules.dep in $root/lib/modules/$release"
+cp "$SAVEOOPS_BUILD/.config" "$root/boot/config-$release"
+cp "$SAVEOOPS_BUILD/System.map" "$root/boot/System.map-$release"
+cp "$SAVEOOPS_BUILD/arch/x86/boot/bzImage" "$root/boot/vmlinuz-$release"
+echo "$root/boot/vmlinuz-$release" > "$root/image"
+echo "$stamp" > "$root/stamp"
+note "modular kernel $release: $(find "$root/lib/modules/$release" -name '*.ko*' | wc -l) modules"
+echo "$root/boot/vmlinuz-$release"
