@@ -17,7 +17,8 @@ PROVE_JOBS ?= 2
 # capture-distro.t builds the shared modular variant (config/modular.config)
 # that later tests boot, so it starts early.
 SLOW_TESTS := tests/host/series-build.t tests/e2e/capture-distro.t \
-	tests/host/build-variants.t tests/e2e/early-sig.t tests/e2e/early-builtin.t \
+	tests/e2e/debian-system.t tests/host/build-variants.t tests/e2e/early-sig.t \
+	tests/e2e/early-secureboot.t tests/e2e/early-builtin.t \
 	tests/e2e/early-inject.t tests/e2e/capture-store.t
 TESTS ?= $(filter $(wildcard $(SLOW_TESTS)),$(SLOW_TESTS)) \
 	$(filter-out $(SLOW_TESTS),$(sort $(wildcard tests/host/*.t)) \
@@ -51,7 +52,7 @@ initramfs: kernel tools
 check: initramfs
 	@. harness/lib.sh && export SAVEOOPS_RERUNS=$$SAVEOOPS_OUT/reruns.$$$$ && \
 	mkdir -p "$$SAVEOOPS_OUT" && rm -f "$$SAVEOOPS_RERUNS" && rc=0 && \
-	{ prove -e bash -j$(PROVE_JOBS) $(TESTS) || rc=$$?; } && \
+	{ prove --timer -e bash -j$(PROVE_JOBS) $(TESTS) || rc=$$?; } && \
 	harness/reruns.sh "$$SAVEOOPS_RERUNS" && rm -f "$$SAVEOOPS_RERUNS" && exit $$rc
 
 demo: initramfs
