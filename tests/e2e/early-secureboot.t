@@ -12,7 +12,8 @@
 # measure the system call's file instead of refusing a buffer:
 #
 #   case         payload's capture kernel    now (session 7)                 before (session 6)
-#   sb-trusted   signed, build's trusted key arms at late_initcall_sync      IMA refused the buffer
+#   sb-trusted   signed, build's trusted key arms at late_initcall_sync,     IMA refused the buffer
+#                                            captures a panic at stage init
 #   sb-unsigned  unsigned                    refused: no signature (-ENODATA) IMA refused the buffer
 #   sb-other     signed, an untrusted key    refused (-ENOKEY)                IMA refused the buffer
 #   sb-db        signed, db key (platform    arms at late_initcall_sync;      IMA refused the buffer
@@ -64,7 +65,16 @@ phase_first()
 phase_capture()
 {
 	echo "CAPTURED_BY ${FROM:-unknown}" > $RESULTS
-	check_vmcore_log
+	if [ -n "${STAGE:-}" ]; then
+		read_vmcore
+		check "the vmcore log has the panic injected at $STAGE" \
+			grep -q "Kernel panic - not syncing: crash_inject: stage $STAGE" \
+			/tmp/vmcore-dmesg.txt
+		check "the vmcore log has the late armed line" \
+			grep -q 'crash_early: armed in late_initcall_sync' /tmp/vmcore-dmesg.txt
+	else
+		check_vmcore_log
+	fi
 }
 GUEST
 
@@ -87,6 +97,8 @@ done
 for p in unsigned signed-trusted signed-db signed-other; do
 	pack_payload "$TEST_DIR/$p.cpio" "$TEST_DIR/$p" "$capture" "$cmdline"
 done
+pack_payload "$TEST_DIR/signed-trusted-init.cpio" "$TEST_DIR/signed-trusted" "$capture" \
+	"$cmdline saveoops.FROM=early saveoops.STAGE=init"
 
 waiting='crash_early: kernel/kdump/vmlinuz is subject to a signature or IMA policy: waiting for it, until late_initcall_sync'
 ima_refusal='ima: impossible to appraise a kernel image without a file descriptor'
@@ -145,8 +157,13 @@ refused_late()
 	log_lacks "$1: nothing armed" 'crash_early: armed'
 }
 
-sb_boot sb-trusted signed-trusted --append "crashkernel=256M saveoops.EXPECT_LOADED=1"
+# Armed at late_initcall_sync, it captures what comes after: here a panic
+# as pid 1 executes /init (crash_inject=init), the first stage after it.
+sb_boot sb-trusted signed-trusted-init --expect-end capture \
+	--append "crashkernel=256M crash_inject=init"
 armed_late sb-trusted
+log_has "sb-trusted: panics as pid 1 executes init" 'crash_inject: injecting a panic at stage init$'
+result_has "sb-trusted: the early image captured it" '^CAPTURED_BY early$'
 sb_boot sb-unsigned unsigned --append "crashkernel=256M saveoops.REFUSE_UNSIGNED=1"
 refused_late sb-unsigned \
 	'crash_early: not armed: it carries no signature, and one is required \(-ENODATA\)$'
