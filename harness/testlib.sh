@@ -24,6 +24,35 @@ _tap_failed=0
 _reruns=0
 SAVEOOPS_RERUNS=${SAVEOOPS_RERUNS:-$SAVEOOPS_OUT/reruns}
 
+# The tools/saveoops programs shared by the tests of the installed tool
+# (install.t, hooks.t, manpages.t, saveoops-journal.t, hook-initrd.t):
+# built once into one directory.
+TOOLS_SRC=$SAVEOOPS_TOP/tools/saveoops
+TOOLS_DIST=$SAVEOOPS_CACHE/tools-test/dist/
+
+# tools_make ARGS...: make in tools/saveoops into $TOOLS_DIST, one make at
+# a time.
+tools_make()
+{
+	mkdir -p "$TOOLS_DIST" &&
+		flock "$TOOLS_DIST.lock" make -s -C "$TOOLS_SRC" OUTPUT="$TOOLS_DIST" "$@"
+}
+
+# check DESCRIPTION COMMAND...: on the host, ok when COMMAND succeeds; its
+# output follows a failure. (A guest script has its own check.)
+check()
+{
+	local desc=$1
+
+	shift
+	if "$@" > "$TEST_DIR/check.out" 2>&1; then
+		tap ok "$desc"
+	else
+		tap "not ok" "$desc"
+		sed 's/^/#   /' "$TEST_DIR/check.out" | head -20
+	fi
+}
+
 # A store file saveoops format left immutable would stop rm.
 [ -d "$TEST_DIR" ] && chattr -R -f -i "$TEST_DIR" 2> /dev/null
 rm -rf "$TEST_DIR"

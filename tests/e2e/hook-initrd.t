@@ -9,11 +9,10 @@
 # panic to the store named in the settings, read on the host.
 . "$(dirname "$0")/../../harness/testlib.sh"
 
-src=$SAVEOOPS_TOP/tools/saveoops
-out=$SAVEOOPS_CACHE/tools-test/dist/
-mk() { mkdir -p "$out" && flock "$out.lock" make -s -C "$src" OUTPUT="$out" "$@"; }
+src=$TOOLS_SRC
+out=$TOOLS_DIST
 root=$TEST_DIR/root
-mk DESTDIR="$root" install > "$TEST_DIR/make.log" 2>&1 ||
+tools_make DESTDIR="$root" install > "$TEST_DIR/make.log" 2>&1 ||
 	{ sed 's/^/# /' "$TEST_DIR/make.log"; tap "not ok" "make install"; done_testing; }
 SAVEOOPS=$root/usr/sbin/saveoops
 

@@ -15,29 +15,12 @@
 #   given on the command line, and a missing store are left alone.
 . "$(dirname "$0")/../../harness/testlib.sh"
 
-src=$SAVEOOPS_TOP/tools/saveoops
-# The programs built once for the tests of the installed tool, under a lock:
-# install.t, hooks.t, manpages.t and saveoops-journal.t share them.
-out=$SAVEOOPS_CACHE/tools-test/dist/
-mk() { mkdir -p "$out" && flock "$out.lock" make -s -C "$src" OUTPUT="$out" "$@"; }
+src=$TOOLS_SRC
+out=$TOOLS_DIST
 root=$TEST_DIR/root
 kernel=$SAVEOOPS_BZIMAGE
 
-# check DESCRIPTION COMMAND...: ok when COMMAND succeeds.
-check()
-{
-	local desc=$1
-
-	shift
-	if "$@" > "$TEST_DIR/check.out" 2>&1; then
-		tap ok "$desc"
-	else
-		tap "not ok" "$desc"
-		sed 's/^/#   /' "$TEST_DIR/check.out" | head -20
-	fi
-}
-
-mk DESTDIR="$root" install > "$TEST_DIR/make.log" 2>&1 ||
+tools_make DESTDIR="$root" install > "$TEST_DIR/make.log" 2>&1 ||
 	{ sed 's/^/# /' "$TEST_DIR/make.log"; tap "not ok" "make install"; done_testing; }
 MKPAYLOAD=$root/usr/sbin/saveoops-mkpayload
 SAVEOOPS=$root/usr/sbin/saveoops

@@ -7,26 +7,9 @@
 # DESTDIR, and under another PREFIX) to put it in the payload as /init.
 . "$(dirname "$0")/../../harness/testlib.sh"
 
-src=$SAVEOOPS_TOP/tools/saveoops
-# The programs built once for the tests of the installed tool, under a lock:
-# install.t, hooks.t, manpages.t and saveoops-journal.t share them.
-out=$SAVEOOPS_CACHE/tools-test/dist/
-mk() { mkdir -p "$out" && flock "$out.lock" make -s -C "$src" OUTPUT="$out" "$@"; }
+src=$TOOLS_SRC
+out=$TOOLS_DIST
 root=$TEST_DIR/root
-
-# check DESCRIPTION COMMAND...: ok when COMMAND succeeds.
-check()
-{
-	local desc=$1
-
-	shift
-	if "$@" > "$TEST_DIR/check.out" 2>&1; then
-		tap ok "$desc"
-	else
-		tap "not ok" "$desc"
-		sed 's/^/#   /' "$TEST_DIR/check.out" | head -20
-	fi
-}
 
 # The contract: every file make install puts down, with its mode.
 expected()
@@ -52,7 +35,7 @@ installed()
 }
 
 check "make install DESTDIR= succeeds" \
-	mk DESTDIR="$root" install
+	tools_make DESTDIR="$root" install
 if diff -u <(expected) <(installed "$root") > "$TEST_DIR/list.diff"; then
 	tap ok "exactly the listed files, with their modes"
 else
@@ -61,7 +44,7 @@ else
 fi
 check "make install-list names the same files" \
 	diff -u <(expected | cut -d' ' -f2 | sed 's|^|/|') \
-		<(mk install-list | sort)
+		<(tools_make install-list | sort)
 check "no @PLACEHOLDER@ is left in the installed scripts" \
 	bash -c '! grep -n "@[A-Z]*@" "$@"' - "$root/lib/systemd/system/saveoops.service" \
 	"$root/usr/share/initramfs-tools/hooks/saveoops" \
@@ -83,7 +66,7 @@ else
 fi
 
 echo "SAVEOOPS_STORE=/dev/sdz9" >> "$root/etc/default/saveoops"
-check "a second install succeeds" mk DESTDIR="$root" install
+check "a second install succeeds" tools_make DESTDIR="$root" install
 check "and keeps the administrator's /etc/default/saveoops" \
 	grep -qx 'SAVEOOPS_STORE=/dev/sdz9' "$root/etc/default/saveoops"
 
@@ -106,7 +89,7 @@ check "with the installed saveoops-capture as /init" \
 
 local_root=$TEST_DIR/local
 check "make install PREFIX=/usr/local succeeds" \
-	mk DESTDIR="$local_root" PREFIX=/usr/local install
+	tools_make DESTDIR="$local_root" PREFIX=/usr/local install
 check "programs in /usr/local/sbin, the capture program in /usr/local/lib/saveoops" \
 	test -x "$local_root/usr/local/sbin/saveoops-mkpayload" -a \
 	-x "$local_root/usr/local/lib/saveoops/saveoops-capture" -a \

@@ -8,12 +8,9 @@
 
 command -v man > /dev/null || { echo "1..0 # SKIP man (man-db) is not installed"; exit 0; }
 
-src=$SAVEOOPS_TOP/tools/saveoops
-# The programs built once for the tests of the installed tool, under a lock:
-# install.t, hooks.t, manpages.t and saveoops-journal.t share them.
-out=$SAVEOOPS_CACHE/tools-test/dist/
-mk() { mkdir -p "$out" && flock "$out.lock" make -s -C "$src" OUTPUT="$out" "$@"; }
-mk > "$TEST_DIR/make.log" 2>&1 ||
+src=$TOOLS_SRC
+out=$TOOLS_DIST
+tools_make > "$TEST_DIR/make.log" 2>&1 ||
 	{ sed 's/^/# /' "$TEST_DIR/make.log"; tap "not ok" "the programs build"; done_testing; }
 
 # The page as man shows it on an ASCII terminal, without overstrikes.

@@ -10,30 +10,13 @@
 # private mount namespace, stores both kinds of entry.
 . "$(dirname "$0")/../../harness/testlib.sh"
 
-src=$SAVEOOPS_TOP/tools/saveoops
-# The programs built once for the tests of the installed tool, under a lock:
-# install.t, hooks.t, manpages.t and saveoops-journal.t share them.
-out=$SAVEOOPS_CACHE/tools-test/dist/
-mk() { mkdir -p "$out" && flock "$out.lock" make -s -C "$src" OUTPUT="$out" "$@"; }
-mk "${out}saveoops" "${out}saveoops-capture" "${out}unit-test" \
+src=$TOOLS_SRC
+out=$TOOLS_DIST
+tools_make "${out}saveoops" "${out}saveoops-capture" "${out}unit-test" \
 	> "$TEST_DIR/make.log" 2>&1 ||
 	{ sed 's/^/# /' "$TEST_DIR/make.log"; tap "not ok" "the programs build"; done_testing; }
 SAVEOOPS=${out}saveoops
 MESSAGE_ID=abf7108112764e3b830368aabd8d4648
-
-# check DESCRIPTION COMMAND...: ok when COMMAND succeeds.
-check()
-{
-	local desc=$1
-
-	shift
-	if "$@" > "$TEST_DIR/check.out" 2>&1; then
-		tap ok "$desc"
-	else
-		tap "not ok" "$desc"
-		sed 's/^/#   /' "$TEST_DIR/check.out" | head -20
-	fi
-}
 
 # Three records from the unit tests' synthetic cores.
 store=$TEST_DIR/store.img
