@@ -4,7 +4,7 @@
 #   make demo    boot with crashkernel=, crash, show what the capture side read
 #   make check   build the kernel and run every test
 #   make series  export the patch series with its cover letter (git format-patch)
-#   make bench   measure saveoops against userspace kdump (~6 min, TCG)
+#   make bench   measure saveoops against userspace kdump and kdump-tools (~12 min, TCG)
 #
 # Builds live outside the repository, in $(SAVEOOPS_CACHE)
 # (default ~/.cache/saveoops): the unpacked base, the composed tree, the

@@ -18,6 +18,9 @@ import statistics
 import sys
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench_debian  # noqa: E402  (the debian-kdump group, beside this file)
+
 STAGES = ["armed", "early", "core", "postcore", "arch", "subsys", "fs", "rootfs",
           "device", "late", "init", "userspace", "service"]
 METHODS = {"a": "saveoops (early payload)",
@@ -465,6 +468,12 @@ def report(outdir, load, wall, nruns, delay):
                 cell(a, "init_to_durable_s"), cell(b, "init_to_durable_s"),
                 "%.3f" % ratio(a.get("init_to_durable_s"), b.get("init_to_durable_s"))
                 if ratio(a.get("init_to_durable_s"), b.get("init_to_durable_s")) else "-"))
+    deb = bench_debian.section(rows)
+    if deb:
+        p("")
+        lines.extend(deb["lines"])
+        summary.extend(deb["summary"])
+        res["debian_kdump"] = deb["detail"]
     table = "\n".join(lines)
     out = {"load": load, "wall_s": wall, "runs": nruns, "service_delay_s": delay,
            "summary": summary, "per_run": {str(k): v for k, v in per_run.items()},
@@ -496,6 +505,8 @@ def report(outdir, load, wall, nruns, delay):
             f.write("scale_log_%s_%s,1,%s,%s,\n" % (s["log_buf_len"], s["method"],
                                                    s["panic_to_durable_s"],
                                                    s["init_to_durable_s"]))
+        for row in deb["csv"] if deb else []:
+            f.write(row + "\n")
     with open(paths["table"], "w", encoding="utf-8") as f:
         f.write(table + "\n")
     with open(paths["svg"], "w", encoding="utf-8") as f:

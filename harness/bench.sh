@@ -19,6 +19,9 @@
 #   sha        on the host: SHA-256 in plain C (as the kernel's generic
 #              library code, which kexec_file uses) against OpenSSL with
 #              and without SHA-NI (the crypto API's sha256-ni before)
+#   debian-kdump  in a Debian 12 system, saveoops against Debian's kdump-tools:
+#              kernel time armed, stages captured, panic to durable
+#              (harness/bench-debian.sh; 9 boots, about 6 min under TCG)
 #
 # Environment: BENCH_RUNS (2) repeats the ratio-defining boots (arm,
 # latency) for their spread; BENCH_REPS (3) kexec -s -p loads per arm boot;
@@ -32,7 +35,7 @@ BENCH_RUNS=${BENCH_RUNS:-2}
 BENCH_REPS=${BENCH_REPS:-3}
 BENCH_DELAY=${BENCH_DELAY:-2}
 BENCH_OUT=${BENCH_OUT:-$SAVEOOPS_OUT/bench}
-BENCH_ONLY=${BENCH_ONLY:-coverage arm latency memory scaling distro sha}
+BENCH_ONLY=${BENCH_ONLY:-coverage arm latency memory scaling distro sha debian-kdump}
 REPORT=$SAVEOOPS_TOP/harness/bench-report.py
 SAVEOOPS=$SAVEOOPS_TOOLS/saveoops
 # The kernel's default capture command line plus this boot's console, as
@@ -441,6 +444,8 @@ bench_sha()
 	note "sha: $(tr '\n' ' ' < "$out")"
 }
 
+. "$SAVEOOPS_TOP/harness/bench-debian.sh"
+
 main()
 {
 	local group start
@@ -456,7 +461,7 @@ main()
 	make_busybox_payload
 	for group in $BENCH_ONLY; do
 		note "bench: $group"
-		"bench_$group"
+		"bench_${group//-/_}"
 	done
 	python3 "$REPORT" report "$BENCH_OUT" \
 		--load "$(cut -d' ' -f1-3 /proc/loadavg)" --wall "$(($(date +%s) - start))" \
