@@ -84,6 +84,7 @@ else
 		cp "$TEST_DIR/ucode.cpio" "$TEST_DIR/early"
 		rc=0
 		env version="$1" verbose=n DESTDIR="$TEST_DIR/initramfs" \
+			CONFDIR="${CONFDIR:-/etc/initramfs-tools}" \
 			__TMPEARLYCPIO="$TEST_DIR/early" TMPDIR="$TEST_DIR" \
 			"$hook" > "$TEST_DIR/hook.out" 2> "$TEST_DIR/hook.err" || rc=$?
 	}
@@ -113,6 +114,15 @@ else
 	fi
 	check "hook: no temporary file left" \
 		test -z "$(find "$TEST_DIR" -maxdepth 1 -name 'saveoops-payload-*')"
+	# kdump-tools' mkinitramfs -d /var/lib/kdump/initramfs-tools for its
+	# capture kernel: the same settings, no payload.
+	CONFDIR=/var/lib/kdump/initramfs-tools run_hook 6.12.0-test
+	if [ $rc -eq 0 ] && [ ! -s "$TEST_DIR/hook.err" ] &&
+	   cmp -s "$TEST_DIR/early" "$TEST_DIR/ucode.cpio"; then
+		tap ok "hook: kdump-tools' own initramfs gets no payload"
+	else
+		tap "not ok" "hook: kdump-tools' own initramfs gets no payload"
+	fi
 
 	printf 'SAVEOOPS_STORE=%s\n' "$store" > "$conf"
 	run_hook 0.0.0-no-such-kernel
