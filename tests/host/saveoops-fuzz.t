@@ -1,8 +1,9 @@
 #!/bin/bash
 # libFuzzer runs of the saveoops readers (tools/saveoops/tests/fuzz-*.c),
 # with ASan and UBSan, FUZZ_SECONDS each (default 20), from seeds the unit
-# test program writes (valid synthetic cores and store images) and the
-# corpus earlier runs kept in the cache. A crash, leak, timeout or
+# test program writes (valid synthetic cores and store images), the corpus
+# committed in tools/saveoops/tests/corpus and the one earlier runs kept in
+# the cache (new inputs go there). A crash, leak, timeout or
 # out-of-memory fails the run; its input and the head of the report are
 # shown.
 . "$(dirname "$0")/../../harness/testlib.sh"
@@ -45,7 +46,8 @@ fuzz()
 	mkdir -p "$dir" "$corpus/$name"
 	(cd "$dir" && "$out/fuzz-$name" -max_total_time="$FUZZ_SECONDS" -timeout=10 \
 		-rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$dir/" \
-		"$corpus/$name" "$TEST_DIR/seeds/$name") > "$log" 2>&1 || rc=$?
+		"$corpus/$name" "$TEST_DIR/seeds/$name" \
+		"$SAVEOOPS_TOP/tools/saveoops/tests/corpus/$name") > "$log" 2>&1 || rc=$?
 	found=$(find "$dir" -maxdepth 1 -type f \( -name 'crash-*' -o -name 'leak-*' -o \
 		-name 'timeout-*' -o -name 'oom-*' -o -name 'slow-unit-*' \) | head -1)
 	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")

@@ -3,7 +3,8 @@
 # ASan and UBSan: the ELF core reader, the printk ring decoder on synthetic
 # cores whose ring layouts only VMCOREINFO describes, and the crash record
 # store, torn writes included. Their TAP lines are numbered into this test's.
-# Then the fuzzers' seeds and cached corpus, replayed without libFuzzer.
+# Then the fuzzers' seeds, committed corpus and cached corpus, replayed without
+# libFuzzer.
 . "$(dirname "$0")/../../harness/testlib.sh"
 
 out=$SAVEOOPS_CACHE/tools-test/unit
@@ -40,23 +41,41 @@ else
 		sed 's/^/#   /'
 fi
 
-# The fuzzers' seeds and the corpus saveoops-fuzz.t keeps in the cache,
-# replayed through the same harnesses without libFuzzer: any compiler, the
-# same checks and sanitizers.
+# The fuzzers' seeds, the corpus committed in tools/saveoops/tests/corpus
+# (minimised with libFuzzer's -merge=1: a fresh clone without clang runs
+# it) and the corpus saveoops-fuzz.t keeps in the cache, replayed through
+# the same harnesses without libFuzzer: any compiler, the same checks and
+# sanitizers.
 corpus=$SAVEOOPS_CACHE/tools-test/corpus
+committed=$SAVEOOPS_TOP/tools/saveoops/tests/corpus
 rm -rf "$TEST_DIR/seeds"
-if make -s -C "$SAVEOOPS_TOP/tools/saveoops" replay OUTPUT="$out/" > "$TEST_DIR/replay.out" 2>&1 &&
+
+# replay NAME WHAT DIR...: one TAP line for replay-NAME over the DIRs.
+replay()
+{
+	local name=$1 what=$2 log=$TEST_DIR/replay-$1-${2// /-}.out
+
+	shift 2
+	if "$out/replay-$name" "$@" > "$log" 2>&1; then
+		tap ok "replay-$name: $what: $(tail -n 1 "$log")"
+	else
+		tap "not ok" "replay-$name: $what"
+		grep -m1 -A20 -E '^==[0-9]+==|runtime error:' "$log" | sed 's/^/#   /'
+		grep -m1 '^replay: aborted on ' "$log" | sed 's/^/#   /'
+	fi
+}
+
+if make -s -C "$SAVEOOPS_TOP/tools/saveoops" OUTPUT="$out/" "$out/replay-vmcore" \
+	"$out/replay-store" > "$TEST_DIR/replay.out" 2>&1 &&
    "$out/unit-test" --write-seeds "$TEST_DIR/seeds" >> "$TEST_DIR/replay.out" 2>&1; then
 	for name in vmcore store; do
-		dirs=("$TEST_DIR/seeds/$name")
-		[ -d "$corpus/$name" ] && dirs+=("$corpus/$name")
-		if "$out/replay-$name" "${dirs[@]}" > "$TEST_DIR/replay-$name.out" 2>&1; then
-			tap ok "replay-$name: $(tail -n 1 "$TEST_DIR/replay-$name.out") (seeds$([ ${#dirs[@]} -gt 1 ] && echo ", cached corpus"))"
+		if [ -n "$(ls -A "$committed/$name" 2> /dev/null)" ]; then
+			replay $name "seeds and committed corpus" "$TEST_DIR/seeds/$name" \
+				"$committed/$name"
 		else
-			tap "not ok" "replay-$name: the seeds and the cached corpus"
-			grep -m1 -A20 -E '^==[0-9]+==|runtime error:' "$TEST_DIR/replay-$name.out" |
-				sed 's/^/#   /'
+			tap "not ok" "replay-$name: no committed corpus in $committed/$name"
 		fi
+		[ -d "$corpus/$name" ] && replay $name "cached corpus" "$corpus/$name"
 	done
 else
 	tap "not ok" "build the replay programs and write the seeds"

@@ -1075,45 +1075,6 @@ static int check_busy(const char *path, const struct stat *stb)
 	return ret;
 }
 
-/* Zero @len bytes at @off. */
-static int zero_out(int fd, uint64_t off, uint64_t len)
-{
-	static const char zeros[64 * 1024];
-
-	while (len) {
-		size_t n = len < sizeof(zeros) ? (size_t)len : sizeof(zeros);
-
-		if (write_full(fd, off, zeros, n))
-			return -1;
-		off += n;
-		len -= n;
-	}
-	return 0;
-}
-
-/*
- * Wipe what probes look for before a store goes on: the first 4 MiB and a
- * block (LUKS2's last secondary header), the last MiB (md 0.90/1.0, ZFS,
- * the backup GPT) and btrfs' mirror superblocks at 64 MiB and 256 GiB.
- */
-static int wipe_signatures(int fd, uint64_t size)
-{
-	static const uint64_t btrfs_mirrors[] = { 64ULL * MIB, 256ULL * 1024 * MIB };
-	uint64_t head = size < 4 * MIB + STORE_BLOCK ? size : 4 * MIB + STORE_BLOCK;
-	unsigned int i;
-
-	if (zero_out(fd, 0, head))
-		return -1;
-	if (size > head && zero_out(fd, size - MIB > head ? size - MIB : head,
-				    size - MIB > head ? MIB : size - head))
-		return -1;
-	for (i = 0; i < ARRAY_SIZE(btrfs_mirrors); i++)
-		if (btrfs_mirrors[i] + STORE_BLOCK <= size &&
-		    zero_out(fd, btrfs_mirrors[i], STORE_BLOCK))
-			return -1;
-	return fdatasync(fd);
-}
-
 static int cmd_format(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -1171,7 +1132,7 @@ static int cmd_format(int argc, char **argv)
 	ret = is_blk ? 0 : check_file_fs(fd, path, created);
 	if (!ret && !force)
 		ret = check_overwrite(fd, path);
-	if (!ret && wipe_signatures(fd, fd_size(fd)))
+	if (!ret && store_wipe_signatures(fd, fd_size(fd)))
 		ret = error(EXIT_ERROR, "%s: wiping old signatures: %s", path, strerror(errno));
 	if (!ret && store_format(fd, size, slots, err, sizeof(err)))
 		ret = error(EXIT_ERROR, "%s: %s", path, err);

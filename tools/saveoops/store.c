@@ -772,16 +772,34 @@ static const struct {
 	{ "a DOS partition table or boot sector", 510, "\x55\xaa", 2 },
 };
 
-/* A ZFS label's uberblock ring (128 KiB of 1 KiB uberblocks at +128 KiB). */
+/*
+ * A ZFS label's uberblock ring (128 KiB of 1 KiB uberblocks at +128 KiB),
+ * read 8 KiB at a time, as far as the device goes: an uberblock's magic is
+ * its first 8 bytes.
+ */
 static bool zfs_label_at(int fd, uint64_t off)
 {
-	unsigned int i;
+	unsigned char buf[8192];
+	size_t have = 0, i, got;
+	ssize_t n;
 
-	for (i = 0; i < 128; i++) {
-		uint64_t ub = off + 128 * 1024 + i * 1024;
-
-		if (magic_at(fd, ub, ZFS_UBER_MAGIC, 8) || magic_at(fd, ub, ZFS_UBER_MAGIC_BE, 8))
-			return true;
+	for (; have < 128 * 1024; have += sizeof(buf)) {
+		for (got = 0; got < sizeof(buf); got += (size_t)n) {
+			n = pread(fd, buf + got, sizeof(buf) - got,
+				  (off_t)(off + 128 * 1024 + have + got));
+			if (n < 0 && errno == EINTR) {
+				n = 0;
+				continue;
+			}
+			if (n <= 0)
+				break;
+		}
+		for (i = 0; i + 8 <= got; i += 1024)
+			if (!memcmp(buf + i, ZFS_UBER_MAGIC, 8) ||
+			    !memcmp(buf + i, ZFS_UBER_MAGIC_BE, 8))
+				return true;
+		if (got < sizeof(buf))
+			break;
 	}
 	return false;
 }
@@ -973,6 +991,54 @@ static int zero_file(int fd, uint64_t size, char *err, size_t errlen)
 	if (fsync(fd))
 		return set_err(err, errlen, "fsync: %s", strerror(errno));
 	return 0;
+}
+
+#define MIB	(1024ULL * 1024)
+
+/* Zero @len bytes at @off. */
+static int zero_out(int fd, uint64_t off, uint64_t len)
+{
+	static const char zeros[64 * 1024];
+
+	while (len) {
+		size_t n = len < sizeof(zeros) ? (size_t)len : sizeof(zeros);
+
+		if (write_full(fd, off, zeros, n))
+			return -1;
+		off += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/**
+ * store_wipe_signatures() - erase what probes look for, before a format
+ * @fd: the device or file, open for writing
+ * @size: its size
+ *
+ * Zeroes the first 4 MiB and a block (LUKS2's last secondary header), the
+ * last MiB (md 0.90/1.0, ZFS, the backup GPT) and btrfs' mirror
+ * superblocks at 64 MiB and 256 GiB: after it and store_format(),
+ * store_other_signature() finds nothing.
+ *
+ * Return: 0, or -1 with errno set.
+ */
+int store_wipe_signatures(int fd, uint64_t size)
+{
+	static const uint64_t btrfs_mirrors[] = { 64 * MIB, 256 * 1024 * MIB };
+	uint64_t head = size < 4 * MIB + STORE_BLOCK ? size : 4 * MIB + STORE_BLOCK;
+	unsigned int i;
+
+	if (zero_out(fd, 0, head))
+		return -1;
+	if (size > head && zero_out(fd, size - MIB > head ? size - MIB : head,
+				    size - MIB > head ? MIB : size - head))
+		return -1;
+	for (i = 0; i < ARRAY_SIZE(btrfs_mirrors); i++)
+		if (btrfs_mirrors[i] + STORE_BLOCK <= size &&
+		    zero_out(fd, btrfs_mirrors[i], STORE_BLOCK))
+			return -1;
+	return fdatasync(fd);
 }
 
 /**
@@ -1412,6 +1478,10 @@ int store_file_map(int fd, struct store_map *map, char *err, size_t errlen)
 			       STORE_VERSION);
 	if (store_file_refused(fd, err, errlen) || fiemap_extents(fd, sb.size, map, err, errlen))
 		return -1;
+	/* The capture reads the superblock and this map at the first sector. */
+	if (map->ext[0].sectors < STORE_BLOCK / STORE_SECTOR)
+		return set_err(err, errlen, "the file's first %u bytes are not contiguous on "
+			       "the device", STORE_BLOCK);
 	memcpy(map->hdr.magic, STORE_MAP_MAGIC, 8);
 	map->hdr.version = STORE_MAP_VERSION;
 	map->hdr.dev_major = major(stb.st_dev);
@@ -1426,13 +1496,38 @@ int store_file_map(int fd, struct store_map *map, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * Extents the capture can write through: each one's bytes addressable in
+ * 64 bits (a sector beyond would wrap to the start of the device), none
+ * overlapping another (a write through one would change the other).
+ */
+static bool extents_apart(const struct store_map *map)
+{
+	unsigned int i, j;
+
+	for (i = 0; i < map->hdr.count; i++) {
+		const struct store_extent *e = &map->ext[i];
+
+		if (e->sector > UINT64_MAX / STORE_SECTOR - e->sectors)
+			return false;
+		for (j = 0; j < i; j++)
+			if (e->sector < map->ext[j].sector + map->ext[j].sectors &&
+			    map->ext[j].sector < e->sector + e->sectors)
+				return false;
+	}
+	return true;
+}
+
 /**
  * store_map_read() - read and check an extent map
  * @fd: a store file, or a device with a file store's block 0 at @off
  * @off: where block 0 is
  * @map: set to the map
  *
- * Return: 0 for a map with a good checksum whose extents add up, else -1.
+ * Return: 0 for a map with a good checksum whose extents add up, lie
+ * apart, are addressable and hold block 0 in the first (so that the
+ * superblock and the map read at the store's first sector are its own),
+ * else -1.
  */
 int store_map_read(int fd, uint64_t off, struct store_map *map)
 {
@@ -1453,7 +1548,8 @@ int store_map_read(int fd, uint64_t off, struct store_map *map)
 			goto bad;
 		sum += map->ext[i].sectors;
 	}
-	if (sum != map->hdr.sectors || sum > UINT64_MAX / STORE_SECTOR)
+	if (sum != map->hdr.sectors || sum > UINT64_MAX / STORE_SECTOR ||
+	    map->ext[0].sectors < STORE_BLOCK / STORE_SECTOR || !extents_apart(map))
 		goto bad;
 	return 0;
 bad:

@@ -237,6 +237,7 @@ void store_scan_init(struct store_scan *scan);
 void store_scan_free(struct store_scan *scan);
 int store_locate(const uint8_t *uuid, struct store_scan *scan);
 int store_format(int fd, uint64_t size, unsigned int slots, char *err, size_t errlen);
+int store_wipe_signatures(int fd, uint64_t size);
 
 void store_set_sysfs(const char *root);
 void store_set_devdir(const char *dir);

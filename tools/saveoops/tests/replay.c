@@ -6,11 +6,12 @@
  *
  *	replay-store FILE|DIR...	each file, and each file in each DIR
  *
- * An abort() or a sanitizer report ends it; otherwise it prints how many
- * inputs ran and exits 0.
+ * An abort() or a sanitizer report ends it, naming the input it ran;
+ * otherwise it prints how many inputs ran and exits 0.
  */
 #include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,19 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static unsigned long inputs;
+static char current[4096];
+
+/* A harness's abort(): say which input it was, then die of it. */
+static void on_abort(int sig)
+{
+	static const char msg[] = "replay: aborted on ";
+
+	if (write(2, msg, sizeof(msg) - 1) < 0 || write(2, current, strlen(current)) < 0 ||
+	    write(2, "\n", 1) < 0)
+		_exit(134);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
 
 static int replay_file(const char *path)
 {
@@ -44,6 +58,7 @@ static int replay_file(const char *path)
 		sb_free(&sb);
 		return -1;
 	}
+	snprintf(current, sizeof(current), "%s", path);
 	LLVMFuzzerTestOneInput((const uint8_t *)(sb.data ? sb.data : ""), sb.len);
 	sb_free(&sb);
 	inputs++;
@@ -84,6 +99,7 @@ int main(int argc, char **argv)
 {
 	int i, ret = 0;
 
+	signal(SIGABRT, on_abort);
 	for (i = 1; i < argc; i++)
 		ret |= replay(argv[i]);
 	printf("%lu inputs replayed\n", inputs);

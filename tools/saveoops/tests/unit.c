@@ -2980,6 +2980,60 @@ static bool seed_store(const char *dir, const char *name, unsigned int slots,
 	return ok;
 }
 
+/*
+ * A store file with a record and its extent map in block 0 and in the
+ * backup block, as format leaves it: three extents out of order
+ * (@scatter), or one with a file system UUID. @cut keeps block 0 and the
+ * record only.
+ */
+static bool seed_map_store(const char *dir, const char *name, bool scatter, bool cut)
+{
+	uint64_t sectors = (STORE_BLOCK + 2 * SLOT_BYTES + STORE_TAIL) / STORE_SECTOR;
+	size_t len, map_len;
+	struct store_map_hdr hdr;
+	struct store_map map;
+	struct strbuf img, log;
+	struct tmpstore t;
+	struct store st;
+	bool ok;
+
+	if (!store_new(&t, 2) || !store_opened(&st, t.path, true))
+		return false;
+	make_log(&log, 1, 3);
+	put_record(&st, 1, &log, NULL);
+	len = slot_off(0) + STORE_HEADER + log.len;
+	sb_free(&log);
+	store_close(&st);
+	ok = slurp(t.path, &img) && img.len == sectors * STORE_SECTOR;
+	unlink(t.path);
+	memset(&map, 0, sizeof(map));
+	memcpy(map.hdr.magic, STORE_MAP_MAGIC, 8);
+	map.hdr.version = STORE_MAP_VERSION;
+	map.hdr.sectors = sectors;
+	if (scatter) {
+		/* Within the fuzzer's 1 MiB device. */
+		map.hdr.count = 3;
+		map.ext[0] = (struct store_extent){ 1200, 24 };
+		map.ext[1] = (struct store_extent){ 100, 40 };
+		map.ext[2] = (struct store_extent){ 400, sectors - 64 };
+	} else {
+		map.hdr.count = 1;
+		memset(map.hdr.fs_uuid, 0x5a, 16);
+		map.ext[0] = (struct store_extent){ 1024, sectors };
+	}
+	hdr = map.hdr;
+	map.hdr.crc = crc32_le(crc32_le(0, &hdr, sizeof(hdr)), map.ext,
+			       map.hdr.count * sizeof(map.ext[0]));
+	map_len = sizeof(map.hdr) + map.hdr.count * sizeof(map.ext[0]);
+	if (ok) {
+		memcpy(img.data + STORE_MAP_OFF, &map, map_len);
+		memcpy(img.data + img.len - STORE_BLOCK + STORE_MAP_OFF, &map, map_len);
+	}
+	ok = ok && seed_file(dir, "store", name, img.data, cut ? len : img.len);
+	sb_free(&img);
+	return ok;
+}
+
 static int write_seeds(const char *dir)
 {
 	bool ok;
@@ -2991,6 +3045,8 @@ static int write_seeds(const char *dir)
 	ok &= seed_store(dir, "two-slots-damaged", 2, 2, 0, true, false);
 	ok &= seed_store(dir, "four-slots-cut", 4, 1, 0, false, true);
 	ok &= seed_store(dir, "three-slots-cut-exported", 3, 1, 1, false, true);
+	ok &= seed_map_store(dir, "map-scattered", true, false);
+	ok &= seed_map_store(dir, "map-one-extent-fs-cut", false, true);
 	if (!ok)
 		fprintf(stderr, "unit-test: could not write every seed to %s\n", dir);
 	return ok ? 0 : 1;
