@@ -5,6 +5,7 @@
 #   make check   build the kernel and run every test
 #   make series  export the patch series with its cover letter (git format-patch)
 #   make bench   measure saveoops against userspace kdump and kdump-tools (~12 min, TCG)
+#   make fuzz    run each fuzzer of tools/saveoops FUZZ_RUNS times (10^6), print executions and coverage
 #
 # Builds live outside the repository, in $(SAVEOOPS_CACHE)
 # (default ~/.cache/saveoops): the unpacked base, the composed tree, the
@@ -24,12 +25,12 @@ TESTS ?= $(filter $(wildcard $(SLOW_TESTS)),$(SLOW_TESTS)) \
 	$(filter-out $(SLOW_TESTS),$(sort $(wildcard tests/host/*.t)) \
 	$(sort $(wildcard tests/e2e/*.t)))
 
-.PHONY: all deps tree kernel tools initramfs check demo series bench clean help
+.PHONY: all deps tree kernel tools initramfs check demo series bench fuzz clean help
 
 all: kernel
 
 help:
-	@sed -n '3,11s/^# \{0,1\}//p' Makefile
+	@sed -n '3,12s/^# \{0,1\}//p' Makefile
 
 deps:
 	@harness/deps.sh
@@ -66,6 +67,13 @@ series: deps
 # userspace kdump; results in $(SAVEOOPS_CACHE)/out/bench (harness/bench.sh).
 bench: initramfs
 	@harness/bench.sh
+
+# libFuzzer on the vmcore/ring decoder and the store, FUZZ_RUNS executions
+# each (default 10^6), from the seeds, tests/corpus and the corpus kept in
+# $(SAVEOOPS_CACHE)/out/fuzz; prints executions and coverage.
+fuzz: deps
+	@. harness/lib.sh && $(MAKE) -s -C tools/saveoops fuzz-run \
+		OUTPUT="$$SAVEOOPS_OUT/fuzz/" $(if $(FUZZ_RUNS),FUZZ_RUNS=$(FUZZ_RUNS))
 
 # Drops the objects and guest images; keeps the unpacked base and ccache.
 clean:
