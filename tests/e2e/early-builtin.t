@@ -70,20 +70,28 @@ log_has "no-initrd: the first kernel panicked for want of a root" 'Kernel panic 
 result_has "no-initrd: the built-in capture kernel ran" '^CAPTURED_BY builtin$'
 # On the Secure Boot machine (harness/sb-machine.sh, as early-secureboot.t):
 # the built-in payload is part of the image the firmware verified, so it
-# arms before the first initcall under Secure Boot too, and a crash in an
-# early initcall is captured. (A payload from the initrd waits there for
+# arms before the first initcall under Secure Boot too, and a crash at every
+# stage from there on is captured: right after arming, each initcall level
+# (with smp, CPU 1 coming online, between early and core) and pid 1
+# executing init. (A payload from the initrd waits there for
 # late_initcall_sync: early-secureboot.t.) The signed copy gets its own name
-# so that signing it does not replace the signature variant's.
+# so that signing it does not replace the signature variant's. Each boot
+# runs the firmware: 15-30 s under TCG.
 cp "$kernel" "$TEST_DIR/builtin-bzImage"
 vars=$("$SAVEOOPS_TOP/harness/sb-machine.sh" vars)
 sbkernel=$("$SAVEOOPS_TOP/harness/sb-machine.sh" sign "$TEST_DIR/builtin-bzImage")
-case_begin secureboot
-boot_guest --kernel "$sbkernel" --uefi "$vars" --timeout 240 --expect-end capture \
-	--append "crashkernel=256M crash_inject=early"
-log_has "secureboot: the kernel says Secure boot enabled" 'secureboot: Secure boot enabled$'
-log_has "secureboot: and locks down" 'Kernel is locked down from EFI Secure Boot'
-log_count "secureboot: armed from the kernel image before the first initcall" 1 "$armed"
-log_has "secureboot: then crashed in an early initcall" \
-	'crash_inject: injecting a panic at stage early$'
-result_has "secureboot: the built-in capture kernel ran" '^CAPTURED_BY builtin$'
+for stage in armed early smp core postcore arch subsys fs rootfs device late init; do
+	c=secureboot-$stage
+	case_begin "$c"
+	boot_guest --kernel "$sbkernel" --uefi "$vars" --timeout 240 --expect-end capture \
+		--append "crashkernel=256M crash_inject=$stage"
+	if [ "$stage" = armed ]; then
+		log_has "$c: the kernel says Secure boot enabled" 'secureboot: Secure boot enabled$'
+		log_has "$c: and locks down" 'Kernel is locked down from EFI Secure Boot'
+	fi
+	log_count "$c: armed from the kernel image before the first initcall" 1 "$armed"
+	log_has "$c: then crashed at stage $stage" \
+		"crash_inject: injecting a panic at stage $stage\$"
+	result_has "$c: the built-in capture kernel ran" '^CAPTURED_BY builtin$'
+done
 done_testing
