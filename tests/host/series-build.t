@@ -3,7 +3,8 @@
 # touches compile with the test configuration, and sparse (C=2) and W=1
 # (which runs kernel-doc on the file) report nothing the base did not
 # already report for that file; no patch carries the user-space capture
-# tool; after the last patch the whole kernel builds.
+# tool. (The whole kernel after the last patch is the composed tree every
+# other test builds: series.t checks that the two are the same.)
 . "$(dirname "$0")/../../harness/testlib.sh"
 
 SERIES_GIT=$SAVEOOPS_CACHE/series
@@ -38,14 +39,24 @@ warnings()
 		sed -E 's/:[0-9]+(:[0-9]+)?: /: /' | sort -u
 }
 
-# build_object OBJ: 0 when it builds with C=2 W=1, 1 when the test kernel
-# does not build it (kbuild would build a single object of any source file),
-# 2 when it fails.
-build_object()
+# build_objects OBJ...: build with C=2 W=1, in one make, those of the
+# objects the test kernel builds (kbuild would build a single object of any
+# source file): their list in $built, make's status in $rc, its output in
+# $TEST_DIR/obj.out. One make per patch rather than per object: each make
+# starts by checking the whole prepare stage again.
+build_objects()
 {
+	local obj
+
+	built=
+	rc=0
 	: > "$TEST_DIR/obj.out"
-	[ -f "$SAVEOOPS_BUILD/$1" ] || return 1
-	kmake C=2 W=1 "$1" > "$TEST_DIR/obj.out" 2>&1 || return 2
+	for obj; do
+		[ -f "$SAVEOOPS_BUILD/$obj" ] && built="$built $obj"
+	done
+	[ -n "$built" ] || return 0
+	# shellcheck disable=SC2086
+	kmake -k C=2 W=1 $built > "$TEST_DIR/obj.out" 2>&1 || rc=$?
 }
 
 command -v sparse > /dev/null || { echo "1..0 # SKIP sparse is not installed"; exit 0; }
@@ -68,36 +79,40 @@ mkdir -p "$BUILD"
 # What the base reports for the files the series touches.
 git -C "$SERIES_GIT" checkout -q --detach base
 configure
-: > "$TEST_DIR/base.warnings"
-for obj in $(objects base "$last"); do
-	build_object "$obj"
-	warnings "$TEST_DIR/obj.out" >> "$TEST_DIR/base.warnings"
-done
+# shellcheck disable=SC2046
+build_objects $(objects base "$last")
+warnings "$TEST_DIR/obj.out" > "$TEST_DIR/base.warnings"
 diag "the base reports $(sort -u "$TEST_DIR/base.warnings" | wc -l) warnings on these files"
 
 n=0
 for c in $commits; do
 	n=$((n + 1))
+	objs=$(objects "$c")
+	[ -n "$objs" ] || continue
 	git -C "$SERIES_GIT" checkout -q --detach "$c"
 	subject="patch $n ($(git -C "$SERIES_GIT" log -1 --format=%s "$c"))"
 	configure
-	for obj in $(objects "$c"); do
-		build_object "$obj"
-		case $? in
-		1)	tap ok "$subject: $obj # SKIP not in this configuration"
-			continue ;;
-		2)	tap "not ok" "$subject: $obj builds"
-			tail -20 "$TEST_DIR/obj.out" | sed 's/^/#   /'
-			continue ;;
+	# shellcheck disable=SC2086
+	build_objects $objs
+	for obj in $objs; do
+		case " $built " in
+		*" $obj "*) ;;
+		*) tap ok "$subject: $obj # SKIP not in this configuration" ;;
 		esac
-		new=$(warnings "$TEST_DIR/obj.out" | comm -23 - <(sort -u "$TEST_DIR/base.warnings"))
-		if [ -z "$new" ]; then
-			tap ok "$subject: $obj builds, nothing new from sparse or W=1"
-		else
-			tap "not ok" "$subject: $obj builds, nothing new from sparse or W=1"
-			echo "$new" | head -10 | sed 's/^/#   /'
-		fi
 	done
+	[ -n "$built" ] || continue
+	if [ $rc -ne 0 ]; then
+		tap "not ok" "$subject:$built build"
+		tail -20 "$TEST_DIR/obj.out" | sed 's/^/#   /'
+		continue
+	fi
+	new=$(warnings "$TEST_DIR/obj.out" | comm -23 - "$TEST_DIR/base.warnings")
+	if [ -z "$new" ]; then
+		tap ok "$subject:$built build, nothing new from sparse or W=1"
+	else
+		tap "not ok" "$subject:$built build, nothing new from sparse or W=1"
+		echo "$new" | head -10 | sed 's/^/#   /'
+	fi
 done
 
 # The user-space tool has its own build and tests (tools/saveoops/Makefile,
