@@ -10,7 +10,8 @@
 #              captured or not by (a) saveoops, (b) kexec -s -p as the first
 #              command of /init, (c) kexec -s -p after a service start delay
 #   arm        time to armed, arming cost (in-kernel vs kexec_file_load of
-#              the same payload), boot to /init with and without saveoops
+#              the same payload), boot to /init with and without saveoops,
+#              kexec -s -p on the series vs stock 6.12 (harness/stock-kernel.sh)
 #   latency    panic to record durable: saveoops-capture vs makedumpfile
 #   memory     the smallest crashkernel= that captures, in 4 MiB steps
 #   scaling    arming cost vs payload size; capture latency vs log size
@@ -54,7 +55,7 @@ run_guest()
 		-machine pc -accel tcg -m 1G -smp 2 \
 		-display none -monitor none -no-reboot \
 		-serial stdio -serial null \
-		-kernel "$SAVEOOPS_BZIMAGE" -initrd "$initrd" \
+		-kernel "${BENCH_KERNEL:-$SAVEOOPS_BZIMAGE}" -initrd "$initrd" \
 		-append "console=ttyS0 panic=1 printk.time=1 $append" \
 		${disk:+-drive "file=$disk,format=raw,if=virtio"} \
 		< /dev/null 2> "$dir/qemu.err" |
@@ -260,10 +261,12 @@ bench_coverage()
 }
 
 # 2./3. Arming: with saveoops (the armed line, then BENCH_REPS loads of the
-# same payload with kexec -s -p) and without (kexec -s -p first in /init).
+# same payload with kexec -s -p) and without (kexec -s -p first in /init);
+# and the same kexec -s -p loads on stock 6.12, the base without the series
+# (harness/stock-kernel.sh; BENCH_STOCK=0 skips it).
 bench_arm()
 {
-	local run dir steps= i payload=$BENCH_OUT/payload-default
+	local run dir steps= i payload=$BENCH_OUT/payload-default stock=
 
 	for i in $(seq 2 "$BENCH_REPS"); do
 		steps=$steps,kexec:r$i
@@ -275,6 +278,7 @@ bench_arm()
 	make_distro_payload
 	cat "$BENCH_OUT/payload-distro/payload.cpio" "$SAVEOOPS_OUT/guest.cpio.gz" \
 		"$payload/bench.cpio" > "$BENCH_OUT/initrd-on-distro"
+	[ "${BENCH_STOCK:-1}" = 0 ] || stock=$("$SAVEOOPS_TOP/harness/stock-kernel.sh")
 	for run in $(seq 1 "$BENCH_RUNS"); do
 		dir=$(new_boot "arm-on-$run")
 		run_guest "$dir" "crashkernel=$CRASHKERNEL bench.steps=kexec:r1$steps" "$BENCH_OUT/initrd-on"
@@ -285,6 +289,12 @@ bench_arm()
 		dir=$(new_boot "arm-distro-$run")
 		run_guest "$dir" "crashkernel=$CRASHKERNEL bench.steps=" "$BENCH_OUT/initrd-on-distro"
 		record arm distro "$run" a - - - "$dir"
+		if [ -n "$stock" ]; then
+			dir=$(new_boot "arm-stock-$run")
+			BENCH_KERNEL=$stock run_guest "$dir" \
+				"crashkernel=$CRASHKERNEL bench.steps=kexec:b$steps" "$BENCH_OUT/initrd-off"
+			record arm stock "$run" b - - - "$dir"
+		fi
 		note "arm: run $run done"
 	done
 }
