@@ -74,7 +74,7 @@ config_only=0
 
 main()
 {
-	local frags version
+	local frags version from
 
 	if [ "${1:-}" = --config-only ]; then
 		config_only=1
@@ -89,11 +89,20 @@ main()
 	flock 9
 	# A variant a few options away from another starts from a copy of that
 	# one's objects: kbuild then compiles again only what the options touch.
-	if [ -n "${SAVEOOPS_BUILD_FROM:-}" ] && [ ! -f "$SAVEOOPS_BUILD/.config" ] &&
-	   [ -f "$SAVEOOPS_BUILD_FROM/.config" ]; then
-		note "starting $SAVEOOPS_BUILD from a copy of $SAVEOOPS_BUILD_FROM"
-		(flock 7 && cp -a "$SAVEOOPS_BUILD_FROM/." "$SAVEOOPS_BUILD/") \
-			7> "$SAVEOOPS_BUILD_FROM.lock"
+	# It starts again from a new copy whenever that one's config changed
+	# (an option most files see would otherwise recompile nearly all of
+	# this one in place); the config it was copied at is in BUILD.from.
+	if [ -n "${SAVEOOPS_BUILD_FROM:-}" ] && [ -f "$SAVEOOPS_BUILD_FROM/.config" ]; then
+		from=$(sha256sum < "$SAVEOOPS_BUILD_FROM/.config")
+		if [ ! -f "$SAVEOOPS_BUILD/.config" ] ||
+		   [ "$(cat "$SAVEOOPS_BUILD.from" 2>/dev/null)" != "$from" ]; then
+			note "starting $SAVEOOPS_BUILD from a copy of $SAVEOOPS_BUILD_FROM"
+			rm -rf "$SAVEOOPS_BUILD" "$SAVEOOPS_BUILD.from"
+			mkdir -p "$SAVEOOPS_BUILD"
+			(flock 7 && cp -a "$SAVEOOPS_BUILD_FROM/." "$SAVEOOPS_BUILD/") \
+				7> "$SAVEOOPS_BUILD_FROM.lock"
+			echo "$from" > "$SAVEOOPS_BUILD.from"
+		fi
 	fi
 	version=$(cat "$SAVEOOPS_CACHE/base.version")
 	note "base: $SAVEOOPS_SRC_PKG $version, Linux $(make -s -C "$SAVEOOPS_TREE" kernelversion)"

@@ -2,22 +2,28 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Build the modular variant of the guest kernel, config/modular.config over
-# the project fragment: module support, the disk drivers, ext4 and md as
-# xz-compressed modules, what systemd needs, memory hotplug. It is the one
-# shared variant for every test that needs a kernel built as a distribution
-# builds it. The first build starts from a copy of the main build's objects.
+# the project fragment and the signature variant's (config/sig.config: what
+# systemd needs, memory hotplug, lockdown, IMA, kexec and module signatures,
+# as a distribution kernel has them): the disk drivers, ext4 and md as
+# xz-compressed modules. It is the one shared variant for every test that
+# needs a kernel built as a distribution builds it. The first build starts
+# from a copy of the signature variant's objects (harness/sig-kernel.sh
+# builds that first), so that it compiles only the drivers again.
 # The kernel, its config and its modules (with modules.dep) are installed as
 # a distribution lays them out:
 #   $SAVEOOPS_CACHE/modular/boot/{vmlinuz,config}-RELEASE
 #   $SAVEOOPS_CACHE/modular/lib/modules/RELEASE/
 # and the path of the vmlinuz is printed. The installed tree is keyed by its
-# inputs (the base, the series, the new kernel files, both fragments, this
-# script), so a second call with nothing changed returns at once.
+# inputs (the base, the series, the new kernel files, the fragments, the
+# trusted key, this script), so a second call with nothing changed returns
+# at once.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 root=$SAVEOOPS_CACHE/modular
-frags=("$SAVEOOPS_TOP/config/qemu-x86_64.config" "$SAVEOOPS_TOP/config/modular.config")
+keys=$SAVEOOPS_CACHE/sigkey
+frags=("$SAVEOOPS_TOP/config/qemu-x86_64.config" "$SAVEOOPS_TOP/config/sig.config"
+	"$keys/keys.config" "$SAVEOOPS_TOP/config/modular.config")
 
 inputs()
 {
@@ -25,6 +31,7 @@ inputs()
 
 	cat "$SAVEOOPS_CACHE/base.version" 2>/dev/null || true
 	cat "${frags[@]}" "$0"
+	cat "$keys/trusted.pem" 2>/dev/null || true
 	while read -r p; do
 		echo "patches/$p"
 		cat "$SAVEOOPS_TOP/patches/$p"
@@ -50,12 +57,16 @@ installed && exit 0
 mkdir -p "$SAVEOOPS_CACHE"
 exec 8> "$root.lock"
 flock 8
+# The signature variant first: it makes the trusted key that is part of the
+# stamp, and this build starts from its objects.
+sig=$("$SAVEOOPS_TOP/harness/sig-kernel.sh")
+stamp=$(inputs | sha256sum | cut -d' ' -f1)
 installed && exit 0
 
 export CCACHE_DIR=${CCACHE_DIR:-$SAVEOOPS_CACHE/ccache}
 export KBUILD_BUILD_TIMESTAMP="2024-11-17 00:00:00 UTC"
 export KBUILD_BUILD_USER=saveoops KBUILD_BUILD_HOST=qemu
-export SAVEOOPS_BUILD_FROM=$SAVEOOPS_BUILD SAVEOOPS_BUILD=$SAVEOOPS_CACHE/build-modular
+export SAVEOOPS_BUILD_FROM=${sig%/arch/x86/boot/bzImage} SAVEOOPS_BUILD=$SAVEOOPS_CACHE/build-modular
 "$SAVEOOPS_TOP/harness/build-kernel.sh" "${frags[@]}" >&2
 exec 9> "$SAVEOOPS_BUILD.lock"
 flock 9
