@@ -39,6 +39,17 @@ kernel_new_files()
 		{ for (i = 1; i <= n; i++) if (index($0, skip[i]) == 1) next; print }'
 }
 
+# kbuild_env: what every kernel build here exports: ccache in the cache,
+# and a fixed build identity, so that an unchanged tree relinks nothing and
+# hits in ccache.
+kbuild_env()
+{
+	export CCACHE_DIR=${CCACHE_DIR:-$SAVEOOPS_CACHE/ccache}
+	export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-5G}
+	export KBUILD_BUILD_TIMESTAMP="2024-11-17 00:00:00 UTC"
+	export KBUILD_BUILD_USER=saveoops KBUILD_BUILD_HOST=qemu
+}
+
 die()
 {
 	echo "saveoops: $*" >&2

@@ -63,9 +63,7 @@ sig=$("$SAVEOOPS_TOP/harness/sig-kernel.sh")
 stamp=$(inputs | sha256sum | cut -d' ' -f1)
 installed && exit 0
 
-export CCACHE_DIR=${CCACHE_DIR:-$SAVEOOPS_CACHE/ccache}
-export KBUILD_BUILD_TIMESTAMP="2024-11-17 00:00:00 UTC"
-export KBUILD_BUILD_USER=saveoops KBUILD_BUILD_HOST=qemu
+kbuild_env
 export SAVEOOPS_BUILD_FROM=${sig%/arch/x86/boot/bzImage} SAVEOOPS_BUILD=$SAVEOOPS_CACHE/build-modular
 "$SAVEOOPS_TOP/harness/build-kernel.sh" "${frags[@]}" >&2
 exec 9> "$SAVEOOPS_BUILD.lock"

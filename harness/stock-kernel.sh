@@ -9,10 +9,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-export CCACHE_DIR=${CCACHE_DIR:-$SAVEOOPS_CACHE/ccache}
-export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-5G}
-export KBUILD_BUILD_TIMESTAMP="2024-11-17 00:00:00 UTC"
-export KBUILD_BUILD_USER=saveoops KBUILD_BUILD_HOST=qemu
+kbuild_env
 
 build=$SAVEOOPS_CACHE/build-stock
 
