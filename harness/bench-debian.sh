@@ -90,24 +90,13 @@ debian_kdump_image()
 	"$SAVEOOPS" format --image --slots 4 --size 8M "$dir/store.img" > "$dir/format.txt"
 	store_uuid=$(sed -n 's/.*, UUID \([0-9a-f-]*\)$/\1/p' "$dir/format.txt")
 	root_uuid=$(cat /proc/sys/kernel/random/uuid)
-	cat >> "$root/etc/default/saveoops" <<EOF
-
-# make bench (debian-kdump)
-SAVEOOPS_STORE=UUID=$store_uuid
-SAVEOOPS_KERNEL=/boot/vmlinuz-$release
-SAVEOOPS_STORE_DRIVER=virtio_blk
-SAVEOOPS_CMDLINE="console=ttyS0 irqpoll nr_cpus=1 reset_devices panic=10"
-EOF
-	echo "UUID=$root_uuid / ext4 errors=remount-ro 0 1" > "$root/etc/fstab"
-	echo debian-bench > "$root/etc/hostname"
-	# What the chroot cannot tell initramfs-tools: no swap, the root's
-	# file system, and its drivers. kdump-tools' hook turns MODULES=most
-	# into MODULES=dep for its initramfs, and dep looks for the device
-	# under / in /proc/mounts, which a chroot does not have ("failed to
-	# determine device for /"): an image built in a chroot lists its
-	# modules instead, as MODULES=list, for both initramfs.
-	mkdir -p "$root/etc/initramfs-tools/conf.d"
-	printf 'RESUME=none\nFSTYPE=ext4\nMODULES=list\n' > "$root/etc/initramfs-tools/conf.d/image"
+	# kdump-tools' hook turns MODULES=most into MODULES=dep for its
+	# initramfs, and dep looks for the device under / in /proc/mounts,
+	# which a chroot does not have ("failed to determine device for /"):
+	# an image built in a chroot lists its modules instead, as
+	# MODULES=list, for both initramfs.
+	"$SAVEOOPS_TOP/harness/debian-rootfs.sh" settings "$root" "$release" "$store_uuid" \
+		"$root_uuid" debian-bench "make bench (debian-kdump)" MODULES=list
 	printf 'virtio_blk\next4\n' >> "$root/etc/initramfs-tools/modules"
 
 	# kdump-tools as its README says: USE_KDUMP=1, the service enabled.

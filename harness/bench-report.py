@@ -20,13 +20,13 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench_debian  # noqa: E402  (the debian-kdump group, beside this file)
+import bench_log  # noqa: E402  (the stamped console logs)
 
 STAGES = ["armed", "early", "core", "postcore", "arch", "subsys", "fs", "rootfs",
           "device", "late", "init", "userspace", "service"]
 METHODS = {"a": "saveoops (early payload)",
            "b": "kexec -s -p first in /init",
            "c": "kdump service after delay"}
-KTIME = re.compile(r"^\[\s*(\d+\.\d+)\] (.*)$")
 
 
 def stamp():
@@ -44,51 +44,35 @@ def parse_log(path):
     kernel, kernel 2 the capture kernel."""
     ev = {}
     kernel = 0
-    in_tail = False
 
     def put(name, host, kt, value=None):
         ev.setdefault(name, (host, kt, value))
 
-    with open(path, encoding="utf-8", errors="replace") as f:
-        for raw in f:
-            host, _, line = raw.rstrip("\n").partition("\t")
-            try:
-                host = float(host)
-            except ValueError:
-                continue
-            # saveoops-capture echoes the crashed kernel's log tail.
-            if line.startswith("saveoops: last "):
-                in_tail = True
-                continue
-            if line.startswith("saveoops: "):
-                in_tail = False
-            if in_tail:
-                continue
-            m = KTIME.match(line)
-            kt, text = (float(m.group(1)), m.group(2)) if m else (None, line)
-            if text.startswith("Linux version "):
-                kernel += 1
-            k = "k%d." % kernel
-            if text.startswith("Linux version "):
-                put(k + "start", host, kt)
-            m = re.match(r"crash_early: armed in (\S+): .*took (\d+) us", text)
-            if m:
-                put(k + "armed", host, kt, int(m.group(2)))
-            if text.startswith("Run /init as init process"):
-                put(k + "init", host, kt)
-            m = re.match(r"bench: kexec (start|armed) (\S+)", text)
-            if m:
-                put("%skexec-%s-%s" % (k, m.group(1), m.group(2)), host, kt)
-            if text.startswith("bench: init started"):
-                put(k + "init-started", host, kt)
-            if text.startswith("Kernel panic - not syncing"):
-                put(k + "panic", host, kt, text)
-            m = re.match(r"crash_inject: injecting a \S+ at stage (\S+)", text)
-            if m:
-                put(k + "inject", host, kt, m.group(1))
-            if text.startswith("saveoops: saved record") or \
-                    text.startswith("bench-capture: saved"):
-                put(k + "saved", host, kt, text)
+    for host, kt, text, kernel in bench_log.lines(path):
+        k = "k%d." % kernel
+        if text.startswith("Linux version "):
+            put(k + "start", host, kt)
+        m = re.match(r"crash_early: armed in (\S+): .*took (\d+) us", text)
+        if m:
+            put(k + "armed", host, kt, int(m.group(2)))
+        if text.startswith("Run /init as init process"):
+            put(k + "init", host, kt)
+        m = re.match(r"bench: kexec (start|armed) (\S+)", text)
+        if m:
+            put("%skexec-%s-%s" % (k, m.group(1), m.group(2)), host, kt)
+        m = re.match(r"bench: meminfo free (\d+) vmalloc (\d+) payload (\d+)", text)
+        if m:
+            put(k + "meminfo", host, kt, tuple(int(x) for x in m.groups()))
+        if text.startswith("bench: init started"):
+            put(k + "init-started", host, kt)
+        if text.startswith("Kernel panic - not syncing"):
+            put(k + "panic", host, kt, text)
+        m = re.match(r"crash_inject: injecting a \S+ at stage (\S+)", text)
+        if m:
+            put(k + "inject", host, kt, m.group(1))
+        if text.startswith("saveoops: saved record") or \
+                text.startswith("bench-capture: saved"):
+            put(k + "saved", host, kt, text)
     ev["kernels"] = (None, None, kernel)
     return ev
 
@@ -158,7 +142,8 @@ def analyse(rows):
                 "armed_s": kt(ev, "k1.armed") if r["name"] == "on" else kt(ev, "k1.kexec-armed-b"),
                 "took_s": ev["k1.armed"][2] / 1e6 if "k1.armed" in ev else None,
                 "init_s": kt(ev, "k1.init"),
-                "kexec_s": kexec_times(ev)})
+                "kexec_s": kexec_times(ev),
+                "meminfo": ev["k1.meminfo"][2] if "k1.meminfo" in ev else None})
         elif r["group"] in ("latency", "scale-log"):
             total, side = latency(ev)
             res["latency" if r["group"] == "latency" else "scale_log"].append({
@@ -201,6 +186,10 @@ def summarise(res, outdir):
         if distro and off:
             m["boot_to_init_distro"] = (distro["init_s"], off["init_s"],
                                         ratio(distro["init_s"], off["init_s"]))
+        for mode, key in (("on", "memory_kept"), ("distro", "memory_kept_distro")):
+            armed = on if mode == "on" else distro
+            if armed and off and armed.get("meminfo") and off.get("meminfo"):
+                m[key] = memory_kept(armed["meminfo"], off["meminfo"])
         lat = {l["method"]: l for l in res["latency"] if l["run"] == run}
         if "saveoops" in lat and "busybox" in lat:
             a, b = lat["saveoops"], lat["busybox"]
@@ -214,6 +203,16 @@ def summarise(res, outdir):
     payload = os.path.join(outdir, "payload-default", "payload.cpio")
     psize = os.path.getsize(payload) if os.path.exists(payload) else None
     return per_run, smallest, psize
+
+
+def memory_kept(armed, off):
+    """What an armed boot holds at /init beyond one that is not, in KiB,
+    from each boot's (MemFree KiB, VmallocUsed KiB, payload files' bytes):
+    (more in all, of it the payload's files, the rest, vmalloc more)."""
+    more = off[0] - armed[0]
+    files = (armed[2] + 1023) >> 10
+    return dict(more=more, payload_files=files, rest=more - files,
+                vmalloc_more=armed[1] - off[1])
 
 
 def missed_notes(first, res):
@@ -384,6 +383,21 @@ def report(outdir, load, wall, nruns, delay):
                 name, h["kernel_data"] >> 10, h["init_size"] >> 10, h["initrd"] >> 10,
                 h["now"] >> 10, h["before"] >> 10, h["now"] / h["before"]))
             summary.append(dict(metric="hashed_bytes_" + name, **h))
+    for key, name in (("memory_kept", "default"), ("memory_kept_distro", "Debian's kernel")):
+        mk = first.get(key)
+        if not mk:
+            continue
+        p("")
+        p("Memory at /init, armed (%s payload) vs not, run 1 (MemFree): the armed kernel "
+          "holds %d KiB more; %d KiB of it are the payload's files the initramfs unpacked "
+          "into rootfs (as for microcode; userspace may delete them), the rest, %d KiB, "
+          "is what the early load keeps (the kimage, its control pages, purgatory, the "
+          "ELF headers) or noise; the payload itself is in the reservation. VmallocUsed "
+          "%+d KiB (a temporary buffer left behind would show here). Target: at most one "
+          "payload copy beyond the initrd and the reservation: %s."
+          % (name, mk["more"], mk["payload_files"], mk["rest"], mk["vmalloc_more"],
+             "met" if mk["rest"] < max(mk["payload_files"], 1) else "not met"))
+        summary.append(dict(metric=key, **mk))
     starts = [l["panic_to_capture_start_s"] for l in res["latency"]
               if l["method"] == "saveoops" and l["panic_to_capture_start_s"] is not None]
     if starts:

@@ -18,7 +18,9 @@ import os
 import re
 import sys
 
-KTIME = re.compile(r"^\[\s*(\d+\.\d+)\] (.*)$")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench_log  # noqa: E402  (beside this file)
+
 STAGES = ["early", "device", "init", "late"]
 METHODS = ["saveoops", "kdump-tools"]
 
@@ -50,30 +52,11 @@ def parse(path):
     either; "kernels" the number of kernels that started."""
     ev = {}
     kernel = 0
-    in_tail = False
-    with open(path, encoding="utf-8", errors="replace") as f:
-        for raw in f:
-            host, _, line = raw.rstrip("\n").partition("\t")
-            try:
-                host = float(host)
-            except ValueError:
-                continue
-            # saveoops-capture echoes the crashed kernel's log tail.
-            if line.startswith("saveoops: last "):
-                in_tail = True
-                continue
-            if line.startswith("saveoops: "):
-                in_tail = False
-            if in_tail:
-                continue
-            m = KTIME.match(line)
-            kt, text = (float(m.group(1)), m.group(2)) if m else (None, line)
-            if text.startswith("Linux version "):
-                kernel += 1
-            for name, pat, k in PATTERNS:
-                if re.match(pat, text) and k in (0, kernel):
-                    key = "k%d.%s" % (kernel, name) if k == 0 else name
-                    ev.setdefault(key, (host, kt, text))
+    for host, kt, text, kernel in bench_log.lines(path):
+        for name, pat, k in PATTERNS:
+            if re.match(pat, text) and k in (0, kernel):
+                key = "k%d.%s" % (kernel, name) if k == 0 else name
+                ev.setdefault(key, (host, kt, text))
     ev["kernels"] = kernel
     return ev
 

@@ -19,6 +19,12 @@
 #       partitions in place. The ext4 UUID is printed.
 #   debian-rootfs.sh partition IMAGE N OUT
 #       copy partition N of the disk image IMAGE to the file OUT
+#   debian-rootfs.sh settings ROOTDIR RELEASE STORE-UUID ROOT-UUID NAME WHO [LINE...]
+#       what a user writes into the system after `make install`: saveoops'
+#       settings in /etc/default/saveoops (the store by UUID, the kernel
+#       RELEASE as capture kernel; WHO in a comment above them), /etc/fstab
+#       with the root by ROOT-UUID, the host NAME, and what a chroot cannot
+#       tell initramfs-tools (no swap, ext4; LINEs more)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -104,9 +110,32 @@ partition()
 		iflag=skip_bytes,count_bytes conv=sparse status=none
 }
 
+# settings ROOTDIR RELEASE STORE-UUID ROOT-UUID NAME WHO [LINE...]
+settings()
+{
+	local root=$1 release=$2 store=$3 rootuuid=$4 name=$5 who=$6
+
+	shift 6
+	cat >> "$root/etc/default/saveoops" <<EOF
+
+# $who
+SAVEOOPS_STORE=UUID=$store
+SAVEOOPS_KERNEL=/boot/vmlinuz-$release
+SAVEOOPS_STORE_DRIVER=virtio_blk
+SAVEOOPS_CMDLINE="console=ttyS0 irqpoll nr_cpus=1 reset_devices panic=10"
+EOF
+	echo "UUID=$rootuuid / ext4 errors=remount-ro 0 1" > "$root/etc/fstab"
+	echo "$name" > "$root/etc/hostname"
+	# No swap to resume from; the root's file system type (for fsck in
+	# the initramfs).
+	mkdir -p "$root/etc/initramfs-tools/conf.d"
+	printf '%s\n' RESUME=none FSTYPE=ext4 "$@" > "$root/etc/initramfs-tools/conf.d/image"
+}
+
 case ${1:-} in
 "")		rootfs ;;
 disk)		shift; disk "$@" ;;
 partition)	shift; partition "$@" ;;
+settings)	shift; settings "$@" ;;
 *)		die "debian-rootfs.sh: unknown command $1" ;;
 esac

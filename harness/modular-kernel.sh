@@ -30,7 +30,10 @@ inputs()
 	local p
 
 	cat "$SAVEOOPS_CACHE/base.version" 2>/dev/null || true
-	cat "${frags[@]}" "$0"
+	# keys.config is missing until sig-kernel.sh has run once.
+	for p in "${frags[@]}" "$0"; do
+		[ ! -f "$p" ] || cat "$p"
+	done
 	cat "$keys/trusted.pem" 2>/dev/null || true
 	while read -r p; do
 		echo "patches/$p"

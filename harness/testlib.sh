@@ -13,6 +13,18 @@
 
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
+# prove -j reads each test's standard error beside its TAP, and whenever
+# there is something on it (output, or its end) it waits for that test's
+# next TAP line before it looks at the other: a test that prints a build
+# note and then compiles for minutes kept the other prove job from starting
+# the next test (seen in a cold make check: series-build.t ended, its slot
+# stayed empty while capture-distro.t built the modular kernel). make check
+# hands the tests its own standard error as SAVEOOPS_TEST_STDERR: the notes
+# go there, and the pipe prove reads stays open and silent until the end.
+if [ -n "${SAVEOOPS_TEST_STDERR:-}" ] && { true >&"$SAVEOOPS_TEST_STDERR"; } 2> /dev/null; then
+	exec {_prove_stderr}>&2 2>&"$SAVEOOPS_TEST_STDERR" {SAVEOOPS_TEST_STDERR}>&-
+fi
+
 TEST_NAME=$(basename "$(dirname "$0")")-$(basename "$0" .t)
 TEST_DIR=$SAVEOOPS_OUT/tests/$TEST_NAME
 TEST_LOG=$TEST_DIR/serial.log

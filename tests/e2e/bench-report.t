@@ -134,6 +134,24 @@ else
 fi
 check_eq_host "saveoops boot: the saved event is that line" "$saved" "$(bench_event k2.saved 4)"
 check_eq_host "saveoops boot: two kernels" 2 "$(bench_event kernels 4)"
+# The memory mark at /init: the bytes of the payload's files in rootfs are
+# the payload cpio's kernel/kdump/ members'.
+want=$(python3 -c '
+import sys
+sys.path.insert(0, sys.argv[1])
+r = __import__("bench-report")
+m, _ = r.cpio_members(sys.argv[2])
+print(sum(s for n, (o, s) in m.items() if n.startswith("kernel/kdump/")))
+' "$SAVEOOPS_TOP/harness" "$BENCH_OUT/payload-default/payload.cpio" 2> /dev/null)
+mi=$(bench_event k1.meminfo 4 | tr -d '(),')
+check_eq_host "saveoops boot: the meminfo mark counts the payload's files" "$want" \
+	"$(awk '{ print $3 }' <<< "$mi")"
+if awk '{ exit !($1 > 0) }' <<< "$mi"; then
+	tap ok "saveoops boot: the meminfo mark has MemFree"
+else
+	tap "not ok" "saveoops boot: the meminfo mark has MemFree"
+	diag "  meminfo event '$mi'"
+fi
 panic_h=$(bench_event k1.panic 2) init_h=$(bench_event k2.init 2) saved_h=$(bench_event k2.saved 2)
 if awk -v p="$panic_h" -v i="$init_h" -v s="$saved_h" \
 	'BEGIN { exit !(p ~ /^[0-9.]+$/ && i ~ /^[0-9.]+$/ && s ~ /^[0-9.]+$/ && p < i && i < s) }'; then

@@ -77,20 +77,8 @@ root_uuid=$(cat /proc/sys/kernel/random/uuid)
 diag "store UUID $store_uuid, root UUID $root_uuid"
 
 # The settings a user writes, the rest of the system's configuration.
-cat >> "$root/etc/default/saveoops" <<EOF
-
-# debian-system.t
-SAVEOOPS_STORE=UUID=$store_uuid
-SAVEOOPS_KERNEL=/boot/vmlinuz-$release
-SAVEOOPS_STORE_DRIVER=virtio_blk
-SAVEOOPS_CMDLINE="console=ttyS0 irqpoll nr_cpus=1 reset_devices panic=10"
-EOF
-echo "UUID=$root_uuid / ext4 errors=remount-ro 0 1" > "$root/etc/fstab"
-echo debian-system > "$root/etc/hostname"
-# As an image builder tells initramfs-tools what the host cannot: no swap
-# to resume from, the root's file system type (for fsck in the initramfs).
-mkdir -p "$root/etc/initramfs-tools/conf.d"
-printf 'RESUME=none\nFSTYPE=ext4\n' > "$root/etc/initramfs-tools/conf.d/image"
+"$SAVEOOPS_TOP/harness/debian-rootfs.sh" settings "$root" "$release" "$store_uuid" \
+	"$root_uuid" debian-system debian-system.t
 
 # The guest's reporter: TAP lines and the journal entry on ttyS1, which the
 # host reads, then power off.
