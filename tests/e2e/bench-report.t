@@ -136,7 +136,7 @@ check_eq_host "saveoops boot: the saved event is that line" "$saved" "$(bench_ev
 check_eq_host "saveoops boot: two kernels" 2 "$(bench_event kernels 4)"
 # The memory mark at /init: the bytes of the payload's files in rootfs are
 # the payload cpio's kernel/kdump/ members'.
-want=$(python3 -c '
+payload_bytes=$(python3 -c '
 import sys
 sys.path.insert(0, sys.argv[1])
 r = __import__("bench-report")
@@ -144,7 +144,7 @@ m, _ = r.cpio_members(sys.argv[2])
 print(sum(s for n, (o, s) in m.items() if n.startswith("kernel/kdump/")))
 ' "$SAVEOOPS_TOP/harness" "$BENCH_OUT/payload-default/payload.cpio" 2> /dev/null)
 mi=$(bench_event k1.meminfo 4 | tr -d '(),')
-check_eq_host "saveoops boot: the meminfo mark counts the payload's files" "$want" \
+check_eq_host "saveoops boot: the meminfo mark counts the payload's files" "$payload_bytes" \
 	"$(awk '{ print $3 }' <<< "$mi")"
 if awk '{ exit !($1 > 0) }' <<< "$mi"; then
 	tap ok "saveoops boot: the meminfo mark has MemFree"
@@ -172,4 +172,20 @@ else
 	tap "not ok" "saveoops boot: results.json's latency is panic to saved, and /init to saved"
 	diag "  want '$want', got '$got'"
 fi
+
+# The same boot as the armed and the unarmed boot of an arming run: the
+# report writes its memory-at-/init row (the armed boot holds nothing more,
+# so the rest is minus the payload's files) into results.csv.
+mkdir -p "$TEST_DIR/mem"
+printf 'arm\t%s\t1\t-\t-\t-\t-\t%s\n' on "$BENCH_OUT/boots/latency-saveoops-1" \
+	off "$BENCH_OUT/boots/latency-saveoops-1" > "$TEST_DIR/mem/boots.tsv"
+if python3 "$REPORT" report "$TEST_DIR/mem" --load 0 --wall 0 --delay 2 > "$TEST_DIR/mem.out" 2>&1; then
+	tap ok "report runs on an armed and an unarmed boot with their meminfo marks"
+else
+	tap "not ok" "report runs on an armed and an unarmed boot with their meminfo marks"
+	tail -5 "$TEST_DIR/mem.out" | sed 's/^/#   /'
+fi
+check_eq_host "results.csv has the memory row: rest minus the payload's files, 0 more" \
+	"memory_kept_kib,1,-$(((${payload_bytes:-0} + 1023) / 1024)),0," \
+	"$(grep '^memory_kept_kib,' "$TEST_DIR/mem/results.csv" 2> /dev/null)"
 done_testing
