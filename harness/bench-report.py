@@ -186,8 +186,7 @@ def summarise(res, outdir):
         if distro and off:
             m["boot_to_init_distro"] = (distro["init_s"], off["init_s"],
                                         ratio(distro["init_s"], off["init_s"]))
-        for mode, key in (("on", "memory_kept"), ("distro", "memory_kept_distro")):
-            armed = on if mode == "on" else distro
+        for armed, key in ((on, "memory_kept"), (distro, "memory_kept_distro")):
             if armed and off and armed.get("meminfo") and off.get("meminfo"):
                 m[key] = memory_kept(armed["meminfo"], off["meminfo"])
         lat = {l["method"]: l for l in res["latency"] if l["run"] == run}

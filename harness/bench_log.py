@@ -35,10 +35,3 @@ def lines(path):
                 kernel += 1
             yield host, kt, text, kernel
 
-
-def kernels(path):
-    """How many kernels started in a stamped console log."""
-    n = 0
-    for _, _, _, n in lines(path):
-        pass
-    return n
