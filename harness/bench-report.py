@@ -60,9 +60,11 @@ def parse_log(path):
         m = re.match(r"bench: kexec (start|armed) (\S+)", text)
         if m:
             put("%skexec-%s-%s" % (k, m.group(1), m.group(2)), host, kt)
-        m = re.match(r"bench: meminfo free (\d+) vmalloc (\d+) payload (\d+)", text)
+        m = re.match(r"bench: meminfo free (\d+) vmalloc (\d+) payload (\d+)(?: pcp (\d+))?",
+                     text)
         if m:
-            put(k + "meminfo", host, kt, tuple(int(x) for x in m.groups()))
+            free, vmalloc, payload, pcp = (int(x or 0) for x in m.groups())
+            put(k + "meminfo", host, kt, (free + pcp, vmalloc, payload))
         if text.startswith("bench: init started"):
             put(k + "init-started", host, kt)
         if text.startswith("Kernel panic - not syncing"):
@@ -387,7 +389,8 @@ def report(outdir, load, wall, nruns, delay):
         if not mk:
             continue
         p("")
-        p("Memory at /init, armed (%s payload) vs not, run 1 (MemFree): the armed kernel "
+        p("Memory at /init, armed (%s payload) vs not, run 1 (MemFree and the per-CPU "
+          "free lists): the armed kernel "
           "holds %d KiB more; %d KiB of it are the payload's files the initramfs unpacked "
           "into rootfs (as for microcode; userspace may delete them), the rest, %d KiB, "
           "is what the early load keeps (the kimage, its control pages, purgatory, the "

@@ -17,9 +17,11 @@
  *
  * TYPE is panic (the default), oops (a NULL pointer write), bug (BUG()),
  * corrupt: change a byte of the loaded crash kernel behind the kexec code's
- * back, then panic, so that purgatory's digest check fails, or fill: write
- * a byte into the zeros after a loaded segment's data, which the digest
- * does not cover, so that purgatory's zero check fails.
+ * back, then panic, so that purgatory's digest check fails, fill: write
+ * over the fill after a loaded segment's data, which purgatory clears, so
+ * that the capture shows it did, or table: shorten that fill's entry in
+ * purgatory's table of regions to clear, which the digest covers, so that
+ * purgatory resets the machine.
  *
  * This is a test tool: it exists to crash the machine.
  */
@@ -50,6 +52,7 @@ enum crash_inject_type {
 	CRASH_INJECT_BUG,
 	CRASH_INJECT_CORRUPT,
 	CRASH_INJECT_FILL,
+	CRASH_INJECT_TABLE,
 };
 
 static const char * const crash_inject_types[] = {
@@ -58,6 +61,7 @@ static const char * const crash_inject_types[] = {
 	[CRASH_INJECT_BUG]	= "bug",
 	[CRASH_INJECT_CORRUPT]	= "corrupt",
 	[CRASH_INJECT_FILL]	= "fill",
+	[CRASH_INJECT_TABLE]	= "table",
 };
 
 static const char *crash_inject_stage __ro_after_init;
@@ -94,20 +98,14 @@ static int __init crash_inject_setup(char *arg)
 }
 early_param("crash_inject", crash_inject_setup);
 
-/*
- * Flip a byte in the middle of the data of the crash image's largest
- * segment, the kernel or its initramfs, as a stray write would: purgatory's
- * digest covers both. With @fill, write into the middle of the largest zero
- * fill after a segment's data instead (the kernel's, up to its init_size),
- * which purgatory checks for zeros.
- */
-static void crash_inject_corrupt(bool fill)
+/* The crash image's segment with the most data, or with @fill, fill. */
+static struct kexec_segment *crash_inject_largest(struct kimage *image,
+						  bool fill)
 {
-	struct kimage *image = kexec_crash_image;
 	struct kexec_segment *seg = NULL, *s;
-	unsigned long i, addr, size, most = 0;
+	unsigned long i, size, most = 0;
 
-	for (i = 0; image && i < image->nr_segments; i++) {
+	for (i = 0; i < image->nr_segments; i++) {
 		s = &image->segment[i];
 		size = fill ? s->memsz - s->bufsz : s->bufsz;
 		if (size > most) {
@@ -115,15 +113,101 @@ static void crash_inject_corrupt(bool fill)
 			most = size;
 		}
 	}
-	if (!seg) {
-		pr_emerg("no crash kernel loaded, nothing to corrupt\n");
+	if (!seg)
+		pr_emerg("the crash kernel has no such segment, nothing changed\n");
+	return seg;
+}
+
+/*
+ * Flip a byte in the middle of the data of the crash image's largest
+ * segment, the kernel or its initramfs, as a stray write would: purgatory's
+ * digest covers both.
+ */
+static void crash_inject_corrupt(struct kimage *image)
+{
+	struct kexec_segment *seg = crash_inject_largest(image, false);
+	unsigned long addr;
+
+	if (!seg)
+		return;
+	addr = seg->mem + seg->bufsz / 2;
+	*(u8 *)phys_to_virt(addr) ^= 0xff;
+	pr_emerg("flipped the byte at %#lx in the loaded crash kernel's data\n",
+		 addr);
+}
+
+/*
+ * Write a pattern over the largest fill after a segment's data (the
+ * kernel's, up to its init_size), which the load left for purgatory to
+ * clear: the capture kernel must boot all the same.
+ */
+static void crash_inject_fill(struct kimage *image)
+{
+	struct kexec_segment *seg = crash_inject_largest(image, true);
+	unsigned long start;
+
+	if (!seg)
+		return;
+	start = seg->mem + seg->bufsz;
+	memset(phys_to_virt(start), 0xa5, seg->memsz - seg->bufsz);
+	pr_emerg("wrote over the loaded crash kernel's zero fill [mem %#lx-%#lx]\n",
+		 start, seg->mem + seg->memsz - 1);
+}
+
+/*
+ * Find the largest fill's entry in purgatory's table of regions to clear,
+ * in purgatory's segment (the one the image starts in), and make it a page
+ * shorter, as a stray write into the table would. The digest covers the
+ * table, so purgatory must reset the machine; were it not covered,
+ * purgatory would clear less and the capture kernel would boot.
+ */
+static void crash_inject_table(struct kimage *image)
+{
+	struct kexec_segment *seg = crash_inject_largest(image, true);
+	struct kexec_segment *pseg = NULL;
+	unsigned long i, off, want[2], *p;
+
+	if (!seg)
+		return;
+	for (i = 0; i < image->nr_segments; i++) {
+		struct kexec_segment *s = &image->segment[i];
+
+		if (image->start >= s->mem && image->start < s->mem + s->memsz)
+			pseg = s;
+	}
+	if (!pseg) {
+		pr_emerg("no segment holds the entry point %#lx\n", image->start);
 		return;
 	}
-	addr = seg->mem + (fill ? seg->bufsz : 0) + most / 2;
+	want[0] = seg->mem + seg->bufsz;
+	want[1] = seg->memsz - seg->bufsz;
+	for (off = 0; off + sizeof(want) <= pseg->bufsz; off += sizeof(long)) {
+		p = phys_to_virt(pseg->mem + off);
+		if (p[0] != want[0] || p[1] != want[1])
+			continue;
+		p[1] -= PAGE_SIZE;
+		pr_emerg("shortened the zero region at %#lx in purgatory's table at %#lx\n",
+			 want[0], pseg->mem + off);
+		return;
+	}
+	pr_emerg("no zero region table in purgatory's segment\n");
+}
+
+/* Change the loaded crash image behind the kexec code's back. */
+static void crash_inject_change(struct kimage *image,
+				enum crash_inject_type type)
+{
+	if (!image) {
+		pr_emerg("no crash kernel loaded, nothing to change\n");
+		return;
+	}
 	arch_kexec_unprotect_crashkres();
-	*(u8 *)phys_to_virt(addr) ^= 0xff;
-	pr_emerg("flipped the byte at %#lx in the loaded crash kernel's %s\n",
-		 addr, fill ? "zero fill" : "data");
+	if (type == CRASH_INJECT_CORRUPT)
+		crash_inject_corrupt(image);
+	else if (type == CRASH_INJECT_FILL)
+		crash_inject_fill(image);
+	else
+		crash_inject_table(image);
 }
 
 /**
@@ -147,7 +231,8 @@ void crash_inject_at(const char *stage)
 		BUG();
 	case CRASH_INJECT_CORRUPT:
 	case CRASH_INJECT_FILL:
-		crash_inject_corrupt(crash_inject_type == CRASH_INJECT_FILL);
+	case CRASH_INJECT_TABLE:
+		crash_inject_change(kexec_crash_image, crash_inject_type);
 		break;
 	default:
 		break;

@@ -3,7 +3,8 @@
 # crash_inject= stage the capture kernel runs and vmcore-dmesg of
 # /proc/vmcore shows the injected crash after the armed line. Oops and BUG
 # are captured too, and a crash kernel damaged after loading makes
-# purgatory reset the machine instead of hanging.
+# purgatory reset the machine instead of hanging; the zero fill purgatory
+# clears may hold anything until then.
 . "$(dirname "$0")/../../harness/testlib.sh"
 
 guest_script <<'GUEST'
@@ -16,12 +17,68 @@ phase_first()
 	fi
 }
 
+# kcore_map PHYS: "PADDR MEMSZ OFFSET" of the /proc/kcore program header
+# that holds that physical address (a RAM segment's p_paddr is its start).
+kcore_map()
+{
+	local phoff phnum i=0 base paddr memsz
+
+	phoff=$(od -An -t d8 -j 32 -N 8 /proc/kcore | tr -d ' ')
+	phnum=$(od -An -t d2 -j 56 -N 2 /proc/kcore | tr -d ' ')
+	while [ "$i" -lt "$phnum" ]; do
+		base=$((phoff + i * 56))
+		i=$((i + 1))
+		[ "$(od -An -t d4 -j "$base" -N 4 /proc/kcore | tr -d ' ')" = 1 ] || continue
+		paddr=$(od -An -t d8 -j $((base + 24)) -N 8 /proc/kcore | tr -d ' ')
+		memsz=$(od -An -t d8 -j $((base + 40)) -N 8 /proc/kcore | tr -d ' ')
+		[ "$paddr" -ge 0 ] && [ "$1" -ge "$paddr" ] &&
+			[ "$1" -lt $((paddr + memsz)) ] || continue
+		echo "$paddr $memsz $(od -An -t d8 -j $((base + 8)) -N 8 /proc/kcore | tr -d ' ')"
+		return 0
+	done
+	return 1
+}
+
+# The first kernel wrote 0xa5 over the whole fill after the crash kernel's
+# data (its console line, in the vmcore, gives where); purgatory clears it
+# before the capture kernel starts. What the capture kernel has written
+# there since is its own, but no page of it may still be all 0xa5: look at
+# 32 pages across it, through /proc/kcore.
+fill_cleared()
+{
+	local range start end map paddr memsz offset n=0 found=0 page
+
+	range=$(sed -n 's/.*zero fill \[mem \(0x[0-9a-f]*\)-\(0x[0-9a-f]*\)\].*/\1 \2/p' \
+		/tmp/vmcore-dmesg.txt | head -1)
+	[ -n "$range" ] || { echo "no fill range in the vmcore log"; return 1; }
+	start=$(($(echo "$range" | cut -d' ' -f1)))
+	end=$(($(echo "$range" | cut -d' ' -f2)))
+	map=$(kcore_map "$start") || { echo "$start is not in /proc/kcore"; return 1; }
+	read -r paddr memsz offset <<-EOF
+	$map
+	EOF
+	[ "$end" -lt $((paddr + memsz)) ] || { echo "the fill ends past $map"; return 1; }
+	dd if=/dev/zero bs=4096 count=1 2> /dev/null | tr '\000' '\245' > /tmp/a5.page
+	while [ "$n" -lt 32 ]; do
+		page=$(((start + (end - start) / 32 * n + 4095) / 4096 * 4096))
+		n=$((n + 1))
+		dd if=/proc/kcore of=/tmp/fill.page bs=4096 count=1 iflag=skip_bytes \
+			skip=$((offset + page - paddr)) 2> /dev/null
+		[ "$(wc -c < /tmp/fill.page)" = 4096 ] ||
+			{ echo "cannot read $page from /proc/kcore"; return 1; }
+		cmp -s /tmp/fill.page /tmp/a5.page && found=$((found + 1))
+	done
+	echo "$found of 32 pages of the fill [$range] still all 0xa5"
+	[ "$found" = 0 ]
+}
+
 phase_capture()
 {
 	local want
 
 	case $TYPE in
-	panic)	want="Kernel panic - not syncing: crash_inject: stage $STAGE" ;;
+	panic|fill)
+		want="Kernel panic - not syncing: crash_inject: stage $STAGE" ;;
 	oops)	want='BUG: kernel NULL pointer dereference' ;;
 	bug)	want='kernel BUG at kernel/kexec/crash_inject.c' ;;
 	esac
@@ -32,6 +89,8 @@ phase_capture()
 		grep -q "crash_inject: injecting a $TYPE at stage $STAGE\$" /tmp/vmcore-dmesg.txt
 	check "the vmcore log has the $TYPE's own line" \
 		grep -q "$want" /tmp/vmcore-dmesg.txt
+	[ "$TYPE" != fill ] ||
+		check "purgatory cleared the fill the first kernel wrote over" fill_cleared
 	check "the armed line comes before the crash" sh -c \
 		"grep -e 'crash_early: armed' -e 'crash_inject: injecting' /tmp/vmcore-dmesg.txt |
 		 head -1 | grep -q armed"
@@ -116,15 +175,23 @@ log_has "corrupt: the crash kernel was damaged" "crash_inject: flipped the byte 
 log_has "corrupt: the first kernel panicked" 'Kernel panic - not syncing: crash_inject: stage armed'
 log_count "corrupt: the capture kernel never booted" 1 'Linux version '
 
-# A byte written into the zeros after the kernel's data (up to its
-# init_size), which the digest no longer covers: purgatory's zero check
-# fails and it resets the machine, as for a damaged segment.
-case_begin fill
+# The fill after the kernel's data (up to its init_size) is left to
+# purgatory, which clears it after the digest: a pattern written over all
+# of it does not stop the capture (with the zero check purgatory had
+# before, it reset the machine).
+inject armed fill
+log_has "armed-fill: the fill was written over" "crash_inject: wrote over the loaded crash kernel's zero fill \\[mem 0x[0-9a-f]+-0x[0-9a-f]+\\]"
+
+# The fill's entry in purgatory's table of regions to clear made a page
+# shorter: the digest covers the table, so purgatory resets the machine
+# (were the table not hashed, purgatory would clear less and the capture
+# kernel would boot).
+case_begin table
 boot_guest --payload "$TEST_DIR/payload-corrupt.cpio" --expect-end none --timeout 90 \
-	--append "crashkernel=256M crash_inject=armed,fill panic=0"
-log_has "fill: the zero fill was written to" "crash_inject: flipped the byte at 0x[0-9a-f]+ in the loaded crash kernel's zero fill"
-log_has "fill: the first kernel panicked" 'Kernel panic - not syncing: crash_inject: stage armed'
-log_count "fill: the capture kernel never booted" 1 'Linux version '
+	--append "crashkernel=256M crash_inject=armed,table panic=0"
+log_has "table: the table entry was changed" "crash_inject: shortened the zero region at 0x[0-9a-f]+ in purgatory's table at 0x[0-9a-f]+"
+log_has "table: the first kernel panicked" 'Kernel panic - not syncing: crash_inject: stage armed'
+log_count "table: the capture kernel never booted" 1 'Linux version '
 
 case_begin bad-parameter
 boot_guest --payload "$TEST_DIR/payload-corrupt.cpio" \

@@ -16,11 +16,20 @@ kmake()
 	make -s -j"$(nproc)" -C "$SERIES_GIT" O="$BUILD" CC="ccache gcc" HOSTCC="ccache gcc" "$@"
 }
 
-# The test configuration, as far as the tree at hand knows its options.
+# configure REV: the test configuration, as far as the tree at REV (checked
+# out) knows its options. Done again only when a Kconfig file changed since
+# the last revision configured: a new .config makes the next make run
+# syncconfig and the prepare stage again, 15 s a patch that changes none.
+configured=
 configure()
 {
+	if [ -n "$configured" ] &&
+	   ! git -C "$SERIES_GIT" diff --name-only "$configured" "$1" | grep -q 'Kconfig'; then
+		return 0
+	fi
 	cp "$SAVEOOPS_BUILD/.config" "$BUILD/.config"
 	kmake olddefconfig > /dev/null
+	configured=$1
 }
 
 # objects REV [REV2]: the kernel objects of the C and assembly files a
@@ -78,7 +87,7 @@ mkdir -p "$BUILD"
 
 # What the base reports for the files the series touches.
 git -C "$SERIES_GIT" checkout -q --detach base
-configure
+configure base
 # shellcheck disable=SC2046
 build_objects $(objects base "$last")
 warnings "$TEST_DIR/obj.out" > "$TEST_DIR/base.warnings"
@@ -91,7 +100,7 @@ for c in $commits; do
 	[ -n "$objs" ] || continue
 	git -C "$SERIES_GIT" checkout -q --detach "$c"
 	subject="patch $n ($(git -C "$SERIES_GIT" log -1 --format=%s "$c"))"
-	configure
+	configure "$c"
 	# shellcheck disable=SC2086
 	build_objects $objs
 	for obj in $objs; do
