@@ -41,11 +41,16 @@ kernel_new_files()
 
 # kbuild_env: what every kernel build here exports: ccache in the cache,
 # and a fixed build identity, so that an unchanged tree relinks nothing and
-# hits in ccache.
+# hits in ccache. ccache's depend mode keys a result on the headers the
+# compiler's own -MMD output names (Kbuild passes -Wp,-MMD) instead of
+# running the preprocessor first: a miss costs what plain gcc costs (207 vs
+# 296 CPU-s for kernel/ and mm/ of the sig variant with an empty cache,
+# 209-225 without ccache), and hits stay direct-mode hits.
 kbuild_env()
 {
 	export CCACHE_DIR=${CCACHE_DIR:-$SAVEOOPS_CACHE/ccache}
 	export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-5G}
+	export CCACHE_DEPEND=${CCACHE_DEPEND:-1}
 	export KBUILD_BUILD_TIMESTAMP="2024-11-17 00:00:00 UTC"
 	export KBUILD_BUILD_USER=saveoops KBUILD_BUILD_HOST=qemu
 }

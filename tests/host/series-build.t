@@ -10,9 +10,9 @@
 SERIES_GIT=$SAVEOOPS_CACHE/series
 BUILD=$SAVEOOPS_CACHE/build-series
 
+kbuild_env
 kmake()
 {
-	KBUILD_BUILD_USER=saveoops KBUILD_BUILD_HOST=qemu \
 	make -s -j"$(nproc)" -C "$SERIES_GIT" O="$BUILD" CC="ccache gcc" HOSTCC="ccache gcc" "$@"
 }
 

@@ -6,6 +6,7 @@
 
 command -v sparse >/dev/null || { echo "1..0 # SKIP sparse is not installed"; exit 0; }
 [ -f "$SAVEOOPS_BUILD/.config" ] || "$SAVEOOPS_TOP/harness/build-kernel.sh" >/dev/null
+kbuild_env
 
 # Upstream's own, present in 6.12 before any patch.
 known_upstream()
@@ -24,7 +25,6 @@ for obj in $(objects | sort -u); do
 	# Skip objects this configuration does not build.
 	# The same make variables as build-kernel.sh, so nothing is rebuilt.
 	rc=0
-	KBUILD_BUILD_USER=saveoops KBUILD_BUILD_HOST=qemu \
 	make -s -C "$SAVEOOPS_TREE" O="$SAVEOOPS_BUILD" CC="ccache gcc" HOSTCC="ccache gcc" C=2 "$obj" \
 		> "$TEST_DIR/sparse.out" 2>&1 || rc=$?
 	warnings=$(grep -E ':[0-9]+:[0-9]+: (warning|error):' "$TEST_DIR/sparse.out" | known_upstream)
