@@ -20,6 +20,9 @@
 #   sha        on the host: SHA-256 in plain C (as the kernel's generic
 #              library code, which kexec_file uses) against OpenSSL with
 #              and without SHA-NI (the crypto API's sha256-ni before)
+#   profile    where the early load's time goes (harness/profile-arm.sh):
+#              hashing, copying, clearing and the rest, for the default
+#              payload and Debian's kernel's
 #   debian-kdump  in a Debian 12 system, saveoops against Debian's kdump-tools:
 #              kernel time armed, stages captured, panic to durable
 #              (harness/bench-debian.sh; 9 boots, about 6 min under TCG)
@@ -36,7 +39,7 @@ BENCH_RUNS=${BENCH_RUNS:-2}
 BENCH_REPS=${BENCH_REPS:-3}
 BENCH_DELAY=${BENCH_DELAY:-2}
 BENCH_OUT=${BENCH_OUT:-$SAVEOOPS_OUT/bench}
-BENCH_ONLY=${BENCH_ONLY:-coverage arm latency memory scaling distro sha debian-kdump}
+BENCH_ONLY=${BENCH_ONLY:-coverage arm latency memory scaling distro sha profile debian-kdump}
 REPORT=$SAVEOOPS_TOP/harness/bench-report.py
 SAVEOOPS=$SAVEOOPS_TOOLS/saveoops
 # The kernel's default capture command line plus this boot's console, as
@@ -456,6 +459,21 @@ bench_sha()
 	note "sha: $(tr '\n' ' ' < "$out")"
 }
 
+# 9. The load's breakdown: one sampled boot per payload, its shares in
+# profile-NAME.txt ("breakdown: hash H copy C zero Z rest R", percent).
+bench_profile()
+{
+	local name
+
+	make_distro_payload
+	for name in default distro; do
+		"$SAVEOOPS_TOP/harness/profile-arm.sh" 20 "$BENCH_OUT/payload-$name/payload.cpio" \
+			"$BENCH_OUT/boots/profile-$name" > "$BENCH_OUT/profile-$name.txt" 2>&1 ||
+			note "profile: $name: no profile ($(tail -1 "$BENCH_OUT/profile-$name.txt"))"
+		note "profile: $name: $(grep '^breakdown:' "$BENCH_OUT/profile-$name.txt" || echo none)"
+	done
+}
+
 . "$SAVEOOPS_TOP/harness/bench-debian.sh"
 
 main()
@@ -467,7 +485,8 @@ main()
 	command -v makedumpfile > /dev/null || die "no makedumpfile (harness/deps.sh installs it)"
 	start=$(date +%s)
 	mkdir -p "$BENCH_OUT"
-	rm -rf "$BENCH_OUT/boots" "$BENCH_OUT/boots.tsv" "$BENCH_OUT/payload-distro"
+	rm -rf "$BENCH_OUT/boots" "$BENCH_OUT/boots.tsv" "$BENCH_OUT/payload-distro" \
+		"$BENCH_OUT"/profile-*.txt
 	note "bench: output in $BENCH_OUT; load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 	make_default_payload
 	make_busybox_payload

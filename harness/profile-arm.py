@@ -15,6 +15,19 @@ import time
 # sample in one of them.
 LOAD_PATH = re.compile(r'^(sha256|BLEND_OP|LOAD_OP|kimage_|kexec_|crash_early_)')
 
+# What each sampled function does for the load: the digest, copying the data
+# into the reservation, clearing memory; anything else is "rest".
+KINDS = (('hash', re.compile(r'^(sha256|BLEND_OP|LOAD_OP|kexec_calculate_store_digests)')),
+         ('copy', re.compile(r'^(__)?(memcpy|memmove|copy_|kimage_load)')),
+         ('zero', re.compile(r'^(__)?(memset|clear_page)')))
+
+
+def kind(name):
+    for k, pattern in KINDS:
+        if pattern.match(name):
+            return k
+    return 'rest'
+
 
 def symbols(system_map):
     syms = []
@@ -86,6 +99,9 @@ def main():
     print('%d samples in the load, %d in all' % (len(window), len(names)))
     for name, count in collections.Counter(window).most_common(12):
         print('%5.1f %%  %s' % (100.0 * count / len(window), name))
+    kinds = collections.Counter(kind(n) for n in window)
+    print('breakdown: ' + ' '.join('%s %.1f' % (k, 100.0 * kinds[k] / len(window))
+                                   for k in ('hash', 'copy', 'zero', 'rest')))
 
 
 if __name__ == '__main__':

@@ -27,7 +27,8 @@
  * loading waits for late_initcall_sync and then reads the payload from the
  * files the initramfs unpacked, as kexec_file_load(2) reads files, since
  * IMA can judge a file and not a buffer. The kexec_load_* sysctls given on
- * the command line apply as well.
+ * the command line apply as well. A payload loaded before the first initcall
+ * is not unpacked into the root file system: nothing there needs it.
  *
  * A later kexec_file_load(2) or kexec_load(2) with KEXEC_ON_CRASH replaces
  * the image, as it replaces any loaded crash kernel. Nothing here may stop
@@ -78,6 +79,14 @@ struct crash_early_image {
 	bool own_cmdline;
 	bool pending;
 	bool has_initrd;
+};
+
+/* The payload members crash_early_find_payload() takes. */
+static const char *const crash_early_members[] __initconst = {
+	CRASH_EARLY_DIR "vmlinuz",
+	CRASH_EARLY_DIR "initrd",
+	CRASH_EARLY_DIR "cmdline",
+	NULL
 };
 
 /* A payload waiting for the policy, see crash_early_load_deferred(). */
@@ -320,7 +329,11 @@ static int __init crash_early_arm(const struct crash_early_payload *p,
 		kexec_file_free_bufs(&img.bufs);
 		return ret;
 	}
-	return crash_early_load(&img, "kernel_init", start);
+	ret = crash_early_load(&img, "kernel_init", start);
+	/* The crash kernel is in the reservation: rootfs needs no copy. */
+	if (!ret && !builtin)
+		initramfs_skip_consumed(crash_early_members);
+	return ret;
 }
 
 /**
