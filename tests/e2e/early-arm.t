@@ -60,8 +60,11 @@ mkdir -p "$TEST_DIR/lead/kernel/kdump" "$TEST_DIR/later/kernel/kdump"
 echo lead > "$TEST_DIR/lead/kernel/kdump/extra"
 echo later > "$TEST_DIR/later/kernel/kdump/cmdline"
 (cd "$TEST_DIR/lead" && find kernel | cpio -o -H newc -R 0:0 --quiet) > "$TEST_DIR/lead.cpio"
-(cd "$TEST_DIR/later" && find kernel | cpio -o -H newc -R 0:0 --quiet | gzip -n) |
-	cat "$TEST_DIR/payload-nocmdline.cpio" "$TEST_DIR/lead.cpio" - \
+# The uncompressed archives after it must start 4-byte aligned: pad it.
+(cd "$TEST_DIR/later" && find kernel | cpio -o -H newc -R 0:0 --quiet | gzip -n) \
+	> "$TEST_DIR/later.cpio.gz"
+truncate -s %512 "$TEST_DIR/later.cpio.gz"
+cat "$TEST_DIR/payload-nocmdline.cpio" "$TEST_DIR/lead.cpio" "$TEST_DIR/later.cpio.gz" \
 	> "$TEST_DIR/payload-later.cpio"
 boot_guest --payload "$TEST_DIR/payload-later.cpio" \
 	--append "crashkernel=256M saveoops.EXPECT_LATER=later saveoops.EXPECT_EXTRA=lead" \
