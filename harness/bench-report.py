@@ -417,10 +417,7 @@ def report(outdir, load, wall, nruns, delay):
             p("| %s | %d | %.1f | %.1f | %.1f | %.1f |" % (
                 name, b["samples"], b["hash"], b["copy"], b["zero"], b["rest"]))
             summary.append(dict(metric="load_breakdown_" + name, **b))
-    psizes = {}
-    for name in ("default", "distro"):
-        path = os.path.join(outdir, "payload-" + name, "payload.cpio")
-        psizes[name] = os.path.getsize(path) if os.path.exists(path) else 0
+    psizes = {"default": psize or 0, "distro": dpsize or 0}
     for key, name in (("memory_kept", "default"), ("memory_kept_distro", "distro")):
         mk = first.get(key)
         if not mk:
