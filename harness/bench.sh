@@ -23,12 +23,16 @@
 #   profile    where the early load's time goes (harness/profile-arm.sh):
 #              hashing, copying, clearing and the rest, for the default
 #              payload and Debian's kernel's
+#   lever      boot to /init taken apart: carrying the payload, loading it,
+#              and a kernel that does not hash it (harness/nohash-kernel.sh),
+#              medians of interleaved rounds
 #   debian-kdump  in a Debian 12 system, saveoops against Debian's kdump-tools:
 #              kernel time armed, stages captured, panic to durable
 #              (harness/bench-debian.sh; 9 boots, about 6 min under TCG)
 #
 # Environment: BENCH_RUNS (2) repeats the ratio-defining boots (arm,
-# latency) for their spread; BENCH_REPS (3) kexec -s -p loads per arm boot;
+# latency) for their spread; BENCH_LEVER_RUNS (6) the lever group's rounds;
+# BENCH_REPS (3) kexec -s -p loads per arm boot;
 # BENCH_DELAY (2) seconds of simulated service start before (c) arms;
 # BENCH_OUT (~/.cache/saveoops/out/bench) the output directory;
 # BENCH_ONLY (all) a space-separated subset of the groups above.
@@ -43,7 +47,7 @@ BENCH_OUT=${BENCH_OUT:-$SAVEOOPS_OUT/bench}
 # measured. After the coverage group's 39 boots it read 1.32-1.40, alone
 # 1.00-1.10, first in the whole bench 1.17-1.28 (session 11): under TCG the
 # spread between runs is as large as the effect.
-BENCH_ONLY=${BENCH_ONLY:-arm coverage latency memory scaling distro sha profile debian-kdump}
+BENCH_ONLY=${BENCH_ONLY:-arm coverage latency memory scaling distro sha profile lever debian-kdump}
 REPORT=$SAVEOOPS_TOP/harness/bench-report.py
 SAVEOOPS=$SAVEOOPS_TOOLS/saveoops
 # The kernel's default capture command line plus this boot's console, as
@@ -267,6 +271,21 @@ bench_coverage()
 	done
 }
 
+# The arming boots' initrds: the default payload ahead of the guest's
+# initramfs (initrd-on) or not (initrd-off), and Debian's kernel as the
+# capture kernel (initrd-on-distro; init_size 64 MiB): the same first kernel
+# and /init.
+arm_initrds()
+{
+	local payload=$BENCH_OUT/payload-default
+
+	first_initrd "$BENCH_OUT/initrd-on" "$payload" with-payload
+	first_initrd "$BENCH_OUT/initrd-off" "$payload"
+	make_distro_payload
+	cat "$BENCH_OUT/payload-distro/payload.cpio" "$SAVEOOPS_OUT/guest.cpio.gz" \
+		"$payload/bench.cpio" > "$BENCH_OUT/initrd-on-distro"
+}
+
 # 2./3. Arming: with saveoops (the armed line, then BENCH_REPS loads of the
 # same payload with kexec -s -p) and without (kexec -s -p first in /init);
 # and the same kexec -s -p loads on stock 6.12, the base without the series
@@ -278,13 +297,7 @@ bench_arm()
 	for i in $(seq 2 "$BENCH_REPS"); do
 		steps=$steps,kexec:r$i
 	done
-	first_initrd "$BENCH_OUT/initrd-on" "$payload" with-payload
-	first_initrd "$BENCH_OUT/initrd-off" "$payload"
-	# Debian's kernel as the capture kernel (init_size 64 MiB): the same
-	# first kernel and /init, nothing loaded from userspace.
-	make_distro_payload
-	cat "$BENCH_OUT/payload-distro/payload.cpio" "$SAVEOOPS_OUT/guest.cpio.gz" \
-		"$payload/bench.cpio" > "$BENCH_OUT/initrd-on-distro"
+	arm_initrds
 	[ "${BENCH_STOCK:-1}" = 0 ] || stock=$("$SAVEOOPS_TOP/harness/stock-kernel.sh")
 	for run in $(seq 1 "$BENCH_RUNS"); do
 		dir=$(new_boot "arm-on-$run")
@@ -475,6 +488,38 @@ bench_profile()
 			"$BENCH_OUT/boots/profile-$name" > "$BENCH_OUT/profile-$name.txt" 2>&1 ||
 			note "profile: $name: no profile ($(tail -1 "$BENCH_OUT/profile-$name.txt"))"
 		note "profile: $name: $(grep '^breakdown:' "$BENCH_OUT/profile-$name.txt" || echo none)"
+	done
+}
+
+# 10. What is left of boot to /init, part by part: rounds of six boots,
+# nothing loaded from userspace: not armed; armed with the default payload
+# and with Debian's kernel's; Debian's payload in the initrd with the early
+# load off (crash_early_load=0: what carrying it costs); and both payloads
+# armed by a kernel whose load does not hash the data (nohash-kernel.sh:
+# the most that taking the digest off the boot path could save).
+# BENCH_LEVER_RUNS (6) rounds, interleaved so that the host's drift falls
+# on every kind alike; the report takes medians.
+bench_lever()
+{
+	local run nohash name kernel initrd append dir
+
+	arm_initrds
+	nohash=$("$SAVEOOPS_TOP/harness/nohash-kernel.sh")
+	for run in $(seq 1 "${BENCH_LEVER_RUNS:-6}"); do
+		while read -r name kernel initrd append; do
+			dir=$(new_boot "lever-$name-$run")
+			BENCH_KERNEL=$kernel run_guest "$dir" \
+				"crashkernel=$CRASHKERNEL bench.steps= ${append#-}" "$BENCH_OUT/$initrd"
+			record lever "$name" "$run" - - - - "$dir"
+		done <<-EOF
+		off $SAVEOOPS_BZIMAGE initrd-off -
+		on $SAVEOOPS_BZIMAGE initrd-on -
+		distro $SAVEOOPS_BZIMAGE initrd-on-distro -
+		distro-unloaded $SAVEOOPS_BZIMAGE initrd-on-distro crash_early_load=0
+		on-nohash $nohash initrd-on -
+		distro-nohash $nohash initrd-on-distro -
+		EOF
+		note "lever: round $run done"
 	done
 }
 
