@@ -214,7 +214,7 @@ LEVER_BOOTS = [
     ("off", "not armed"),
     ("on", "armed, default payload"),
     ("distro", "armed, Debian's kernel"),
-    ("distro-unloaded", "Debian's kernel's payload carried, crash_early_load=0"),
+    ("distro-unloaded", "Debian's kernel's payload in the initrd, crash_early_load=0 (so unpacked)"),
     ("on-nohash", "armed, default payload, the data not hashed"),
     ("distro-nohash", "armed, Debian's kernel, the data not hashed"),
 ]
