@@ -261,8 +261,9 @@ def missed_notes(first, res):
                    "before the first initcall (start_kernel waits for it); /init came "
                    "%.3f s later than without saveoops in this run. "
                    "Userspace kdump pays the same load (kexec -s -p %.3f s) after /init "
-                   "instead. The lever group takes it apart: what is left is the load, "
-                   "most of it the digest; see the boots whose data is not hashed."
+                   "instead. The lever group takes it apart: what armed boots lose is the "
+                   "load (the digest, the copy into the reservation); its boots whose "
+                   "data is not hashed show what is left without the digest."
                    % (cost[0], init[0] - init[1], cost[1] or 0))
     lat = first.get("capture_latency")
     prog = first.get("capture_program")
