@@ -2,8 +2,9 @@
 # The kexec_load_* sysctls given on the command line hold for the early load,
 # though do_sysctl_args() writes them only after all initcalls:
 # kexec_load_disabled=1 and kexec_load_limit_panic=0 leave the system
-# unarmed, with one line saying why; a limit of 1 arms, and does not count
-# the kernel's own load, so userspace still has its one load.
+# unarmed, with one line saying why, also when a later occurrence tries to
+# undo them (the sysctl refuses that too); a limit of 1 arms, and does not
+# count the kernel's own load, so userspace still has its one load.
 . "$(dirname "$0")/../../harness/testlib.sh"
 
 guest_script <<'GUEST'
@@ -44,6 +45,28 @@ boot_guest --payload "$TEST_DIR/payload.cpio" --append "crashkernel=256M \
 log_count "limit-1: armed" 1 'crash_early: armed in kernel_init: '
 log_lacks "limit-1: the command line value was written without an error" \
 	'Failed to set sysctl parameter'
+
+# Later occurrences the sysctl handlers refuse do not count: the value at
+# /init is what do_sysctl_args() left after refusing them, and the early
+# load was held to the same (kexec_load_disabled only goes from 0 to 1, a
+# limit only comes down and is never negative).
+case_begin disabled-then-0
+boot_guest --payload "$TEST_DIR/payload.cpio" --append "crashkernel=256M \
+	sysctl.kernel.kexec_load_disabled=1 sysctl.kernel.kexec_load_disabled=0 \
+	saveoops.SYSCTL=kexec_load_disabled saveoops.EXPECT_VALUE=1 saveoops.EXPECT_LOADED=0"
+log_count "disabled-then-0: says why it is not armed" 1 "$forbids"
+
+case_begin limit-0-then-5
+boot_guest --payload "$TEST_DIR/payload.cpio" --append "crashkernel=256M \
+	sysctl.kernel.kexec_load_limit_panic=0 sysctl.kernel.kexec_load_limit_panic=5 \
+	saveoops.SYSCTL=kexec_load_limit_panic saveoops.EXPECT_VALUE=0 saveoops.EXPECT_LOADED=0"
+log_count "limit-0-then-5: says why it is not armed" 1 "$forbids"
+
+case_begin limit-0-then-negative
+boot_guest --payload "$TEST_DIR/payload.cpio" --append "crashkernel=256M \
+	sysctl.kernel.kexec_load_limit_panic=0 sysctl.kernel.kexec_load_limit_panic=-1 \
+	saveoops.SYSCTL=kexec_load_limit_panic saveoops.EXPECT_VALUE=0 saveoops.EXPECT_LOADED=0"
+log_count "limit-0-then-negative: says why it is not armed" 1 "$forbids"
 
 # A reboot limit says nothing about crash kernels.
 case_begin reboot-limit-0
