@@ -103,6 +103,19 @@ printf 'g' | dd of="$p/damaged.cpio" bs=1 seek=105 conv=notrunc status=none
 bad damaged-cpio "$p/damaged.cpio" "crashkernel=256M" \
 	'not armed: the uncompressed cpio ahead of the initramfs is damaged at offset 0$'
 
+# Not bad input: a bzImage without build.c's CRC32 at its end, as every
+# bzImage from v6.15 on (commit 9c54baab4401 dropped it), here its last
+# four bytes inverted. The loader must not take it for a damaged image.
+cp "$SAVEOOPS_BZIMAGE" "$p/no-crc"
+size=$(stat -c %s "$p/no-crc")
+tail -c 4 "$p/no-crc" | perl -pe '$_ = ~$_' |
+	dd of="$p/no-crc" bs=1 seek=$((size - 4)) conv=notrunc status=none
+pack_payload "$p/no-crc.cpio" "$p/no-crc" "" "$cmdline"
+case_begin no-crc
+boot_guest --payload "$p/no-crc.cpio" --append "crashkernel=256M saveoops.EXPECT_LOADED=1"
+log_count "no-crc: armed" 1 'crash_early: armed in kernel_init'
+log_lacks "no-crc: the bzImage loader does not call it damaged" 'kexec-bzImage64: '
+
 case_begin bad-parameter
 boot_guest --payload "$p/fits-barely.cpio" \
 	--append "crashkernel=256M crash_early_load=maybe saveoops.EXPECT_LOADED=1"
