@@ -8,6 +8,7 @@
 
 #include <kunit/test.h>
 #include <linux/kernel.h>
+#include <linux/kexec.h>
 #include <linux/string.h>
 
 #include "crash_early.h"
@@ -335,9 +336,36 @@ static void __init crash_early_cmdline_test(struct kunit *test)
 		KUNIT_EXPECT_STREQ(test, buf, c->want);
 }
 
+/*
+ * An image of the kernel's own skips the signature check, so kexec_file.c
+ * takes that origin only for buffers in the init sections during boot.
+ * Neither buffer here is a bzImage: the one in the init sections gets as
+ * far as the probe (-ENOEXEC), the other is refused first (-EPERM, with a
+ * warning, which is expected here).
+ */
+static const char crash_early_init_buf[64] __initconst = "not a kernel";
+
+static void __init crash_early_origin_test(struct kunit *test)
+{
+	struct kexec_file_bufs bufs = {
+		.kernel_len = sizeof(crash_early_init_buf),
+		.kernel_fd = -1,
+		.origin = KEXEC_FILE_FROM_KERNEL_IMAGE,
+		.lent = true,
+	};
+
+	bufs.kernel = kunit_kzalloc(test, bufs.kernel_len, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, bufs.kernel);
+	KUNIT_EXPECT_EQ(test, kexec_file_load_bufs(&bufs, 0), -EPERM);
+
+	bufs.kernel = (void *)crash_early_init_buf;
+	KUNIT_EXPECT_EQ(test, kexec_file_load_bufs(&bufs, 0), -ENOEXEC);
+}
+
 static struct kunit_case __refdata crash_early_test_cases[] = {
 	KUNIT_CASE_PARAM(crash_early_find_test, find_gen_params),
 	KUNIT_CASE_PARAM(crash_early_cmdline_test, cmdline_gen_params),
+	KUNIT_CASE(crash_early_origin_test),
 	{}
 };
 
