@@ -495,9 +495,9 @@ bench_profile()
 # nothing loaded from userspace: not armed; armed with the default payload
 # and with Debian's kernel's; Debian's payload in the initrd with the early
 # load off (crash_early_load=0: carried, and unpacked into rootfs as any
-# file, not being loaded); and both payloads
-# armed by a kernel whose load does not hash the data (nohash-kernel.sh:
-# the most that taking the digest off the boot path could save).
+# file, not being loaded); and both payloads armed by a kernel whose load
+# does not hash the data (nohash-kernel.sh: the most that taking the
+# digest off the boot path could save).
 # BENCH_LEVER_RUNS (6) rounds, interleaved so that the host's drift falls
 # on every kind alike; the report takes medians.
 bench_lever()
