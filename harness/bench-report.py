@@ -87,6 +87,11 @@ def host(ev, name):
     return ev[name][0] if name in ev else None
 
 
+def armed_took(ev):
+    """Seconds the first kernel's armed line says the early load took."""
+    return ev["k1.armed"][2] / 1e6 if "k1.armed" in ev else None
+
+
 def median(xs):
     xs = [x for x in xs if x is not None]
     return statistics.median(xs) if xs else None
@@ -142,7 +147,7 @@ def analyse(rows):
             res["arm"].append({
                 "run": r["run"], "mode": r["name"],
                 "armed_s": kt(ev, "k1.armed") if r["name"] == "on" else kt(ev, "k1.kexec-armed-b"),
-                "took_s": ev["k1.armed"][2] / 1e6 if "k1.armed" in ev else None,
+                "took_s": armed_took(ev),
                 "init_s": kt(ev, "k1.init"),
                 "kexec_s": kexec_times(ev),
                 "meminfo": ev["k1.meminfo"][2] if "k1.meminfo" in ev else None})
@@ -161,12 +166,12 @@ def analyse(rows):
         elif r["group"] == "lever":
             res["lever"].append({
                 "run": r["run"], "boot": r["name"], "init_s": kt(ev, "k1.init"),
-                "took_s": ev["k1.armed"][2] / 1e6 if "k1.armed" in ev else None})
+                "took_s": armed_took(ev)})
         elif r["group"] == "scale-arm":
             ks = kexec_times(ev)
             res["scale_arm"].append({
                 "payload_mib": int(r["param"]),
-                "took_s": ev["k1.armed"][2] / 1e6 if "k1.armed" in ev else None,
+                "took_s": armed_took(ev),
                 "kexec_s": ks, "kexec_median_s": median(ks)})
     return res
 

@@ -292,7 +292,7 @@ arm_initrds()
 # (harness/stock-kernel.sh; BENCH_STOCK=0 skips it).
 bench_arm()
 {
-	local run dir steps= i payload=$BENCH_OUT/payload-default stock=
+	local run dir steps= i stock=
 
 	for i in $(seq 2 "$BENCH_REPS"); do
 		steps=$steps,kexec:r$i
